@@ -177,7 +177,7 @@ async function layersOf(aci: AciFile, store: AciStore, whitelists: string[][], s
   return out;
 }
 
-export function declaredFromAci(aci: AciFile, ref: string): DeclaredRunConfig {
+export function declaredFromAci(aci: AciFile): DeclaredRunConfig {
   const app = aci.manifest.app ?? {};
   const labels: Record<string, string> = {};
   for (const l of [...(aci.manifest.labels ?? []), ...(aci.manifest.annotations ?? [])]) labels[l.name] = l.value;
@@ -191,7 +191,7 @@ export function declaredFromAci(aci: AciFile, ref: string): DeclaredRunConfig {
     user: app.group ? `${user || '0'}:${app.group}` : user,
     exposedPorts: (app.ports ?? []).map((p) => `${p.port}/${p.protocol}`).sort(),
     labels,
-    source: { ref, digest: formatDigest(aci.imageId) },
+    source: { ref: [aci.manifest.name, labelOf(aci.manifest.labels, 'version')].filter(Boolean).join(':'), digest: formatDigest(aci.imageId) },
   };
 }
 
@@ -207,7 +207,7 @@ export const openAci: SourceOpener = async (spec, options): Promise<RootfsSource
   const aci = await scanAci(spec);
   checkPlatform(aci, options.platform);
   const layers = await layersOf(aci, new AciStore(options.aciStore), [], []);
-  const runConfig = declaredFromAci(aci, `aci:${spec}`);
+  const runConfig = declaredFromAci(aci);
   return {
     ref: `aci:${spec}`,
     async *layers() { yield* layers; },

@@ -93,7 +93,7 @@ export const openDockerArchive: SourceOpener = async (spec, options) => {
         },
       };
     });
-    const runConfig = declaredFromImageConfig(config, configName, { ref: `docker-archive:${spec}`, digest: formatDigest(configDigest) });
+    const runConfig = declaredFromImageConfig(config, configName, { ref: entry.RepoTags?.[0] ?? formatDigest(configDigest), digest: formatDigest(configDigest) });
     return {
       ref: `docker-archive:${spec}`,
       async *layers() { yield* layers; },

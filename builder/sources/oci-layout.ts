@@ -112,8 +112,11 @@ export class OciLayout {
     return parseJsonObject(data, `${this.files.label}/${name}`);
   }
 
-  /** Finds the image manifest for `ref` (a ref.name annotation or a digest) and the platform. */
-  async selectManifest(ref: string | undefined): Promise<Descriptor> {
+  /**
+   * Finds the image manifest for `ref` (a ref.name annotation or a digest) and the platform;
+   * `name` is what the image is called inside the layout (its ref.name, else its digest).
+   */
+  async selectManifest(ref: string | undefined): Promise<{ manifest: Descriptor; name: string }> {
     const layout = await this.readTopJson('oci-layout');
     if (typeof layout.imageLayoutVersion !== 'string' || !layout.imageLayoutVersion.startsWith('1.')) {
       throw new SourceError('bad-layout', `${this.files.label}/oci-layout: unsupported imageLayoutVersion ${JSON.stringify(layout.imageLayoutVersion)}`);
@@ -139,7 +142,10 @@ export class OciLayout {
           refs.length ? `it holds: ${refs.join(', ')}` : 'index.json lists no images');
       }
     }
-    return this.resolvePlatform(chosen!, 0);
+    return {
+      manifest: await this.resolvePlatform(chosen!, 0),
+      name: chosen!.annotations[REF_ANNOTATION] ?? formatDigest(chosen!.digest),
+    };
   }
 
   private async resolvePlatform(d: Descriptor, depth: number): Promise<Descriptor> {
@@ -165,8 +171,8 @@ export class OciLayout {
   }
 
   /** Opens the image: reads manifest and config, checks every layer is there and of a known type. */
-  async image(ref: string | undefined, sourceRef: string): Promise<{ layers: Layer[]; runConfig: DeclaredRunConfig }> {
-    const md = await this.selectManifest(ref);
+  async image(ref: string | undefined): Promise<{ layers: Layer[]; runConfig: DeclaredRunConfig }> {
+    const { manifest: md, name } = await this.selectManifest(ref);
     if (md.mediaType !== MEDIA.ociManifest && md.mediaType !== MEDIA.dockerManifest && md.mediaType !== '') {
       throw new SourceError('unknown-media-type', `${this.blobName(md.digest)}: unknown manifest media type ${md.mediaType}`);
     }
@@ -195,7 +201,7 @@ export class OciLayout {
       await this.checkBlob(ld, `layer ${i}`);
       layers.push(verifiedLayer(this.blobName(ld.digest), () => this.files.openBlob(ld.digest), { digest: ld.digest, size: ld.size }, compression, diffIds[i]));
     }
-    return { layers, runConfig: declaredFromImageConfig(config, this.blobName(configDesc.digest), { ref: sourceRef, digest: formatDigest(md.digest) }) };
+    return { layers, runConfig: declaredFromImageConfig(config, this.blobName(configDesc.digest), { ref: name, digest: formatDigest(md.digest) }) };
   }
 }
 
@@ -229,7 +235,7 @@ export function verifiedLayer(name: string, openBlob: () => Readable, blob: { di
 export async function layoutSource(files: LayoutFiles, ref: string | undefined, sourceRef: string, options: SourceOptions): Promise<RootfsSource> {
   let image: Awaited<ReturnType<OciLayout['image']>>;
   try {
-    image = await new OciLayout(files, options).image(ref, sourceRef);
+    image = await new OciLayout(files, options).image(ref);
   } catch (err) {
     await files.close();
     throw err;

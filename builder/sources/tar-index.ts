@@ -2,6 +2,7 @@
 // member's data lies, then members are read by byte range. Archives are never extracted.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { SourceError } from './source-error.js';
 
@@ -144,10 +145,13 @@ export class TarIndex {
     return members;
   }
 
-  /** The regular file at `name`, following hard links; undefined when there is none. */
+  /** The regular file at `name`, following links (docker save links layer.tar); undefined when there is none. */
   get(name: string): TarMember | undefined {
     let m = this.members.get(normaliseMemberName(name));
-    for (let hops = 0; m && m.type === '1' && hops < 8; hops++) m = this.members.get(normaliseMemberName(m.linkname));
+    for (let hops = 0; m && (m.type === '1' || m.type === '2') && hops < 8; hops++) {
+      const target = m.type === '2' ? posix.join(posix.dirname(m.name), m.linkname) : m.linkname;
+      m = this.members.get(normaliseMemberName(target));
+    }
     return m && (m.type === '0' || m.type === '7') ? m : undefined;
   }
 
