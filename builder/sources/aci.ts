@@ -10,6 +10,7 @@ import tarStream from 'tar-stream';
 import { chain, formatDigest, parseJsonObject, VerifyStream, type Digest } from './blob.js';
 import { autoDecompress } from './decompress.js';
 import { withDefaultPath } from './image-config.js';
+import { insideRoot } from './layer-path.js';
 import type { DeclaredRunConfig, Layer, RootfsSource, SourceOpener, SourceOptions } from './source.js';
 import { SourceError } from './source-error.js';
 
@@ -156,7 +157,7 @@ function aciLayer(aci: AciFile, whitelists: string[][]): Layer {
     whiteouts: false,
     mapPath: (tarPath) => {
       const p = rootfsPath(tarPath);
-      return p !== null && (!keep || keep(p)) ? p : null;
+      return p !== null && insideRoot(p, name) && (!keep || keep(p)) ? p : null;
     },
     async open(): Promise<Readable> {
       const tar = await autoDecompress(createReadStream(aci.file), aci.file);

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { chain, formatDigest, parseDigest, parseJsonObject, VerifyStream, type Digest } from './blob.js';
 import { autoDecompress } from './decompress.js';
 import { declaredFromImageConfig } from './image-config.js';
+import { insideRoot } from './layer-path.js';
 import { diffIdsOf } from './oci-layout.js';
 import type { Layer, SourceOpener } from './source.js';
 import { SourceError } from './source-error.js';
@@ -86,6 +87,7 @@ export const openDockerArchive: SourceOpener = async (spec, options) => {
       return {
         name: label,
         whiteouts: true,
+        mapPath: (p) => insideRoot(p, label),
         async open(): Promise<Readable> {
           // Layers may be stored compressed (docker load accepts it): verify the tar they hold.
           const tarStream = await autoDecompress(tar.read(member), label);

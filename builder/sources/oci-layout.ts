@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { chain, formatDigest, parseDigest, parseJsonObject, readVerified, VerifyStream, type Digest } from './blob.js';
 import { decompress, type Compression } from './decompress.js';
 import { declaredFromImageConfig } from './image-config.js';
+import { insideRoot } from './layer-path.js';
 import type { DeclaredRunConfig, Layer, RootfsSource, SourceOptions } from './source.js';
 import { SourceError } from './source-error.js';
 
@@ -223,6 +224,7 @@ export function verifiedLayer(name: string, openBlob: () => Readable, blob: { di
   return {
     name,
     whiteouts: true,
+    mapPath: (path) => insideRoot(path, name),
     async open() {
       const stored = chain([openBlob(), new VerifyStream(name, blob)]);
       const tar = decompress(stored, compression, name);
