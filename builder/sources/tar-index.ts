@@ -44,7 +44,11 @@ function numeric(buf: Buffer, start: number, len: number, what: string): number 
 function checksumOk(h: Buffer): boolean {
   let sum = 0;
   for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i]!;
-  return sum === numeric(h, 148, 8, 'checksum');
+  try {
+    return sum === numeric(h, 148, 8, 'checksum');
+  } catch {
+    return false;
+  }
 }
 
 function paxRecords(data: Buffer): Map<string, string> {
@@ -100,8 +104,8 @@ export class TarIndex {
     };
     for (;;) {
       if (pos + BLOCK > fileSize) {
-        if (members.size === 0) throw new SourceError('bad-archive', `${label}: not a tar archive (too short)`);
-        break; // end without the two zero blocks: tolerated, as GNU tar does with a warning
+        // No end-of-archive block: the file was cut short, perhaps exactly between members.
+        throw new SourceError('bad-archive', members.size ? `${label}: truncated tar (no end-of-archive marker)` : `${label}: not a tar archive (too short)`);
       }
       await readAt(header, pos);
       if (header.every((b) => b === 0)) break;
