@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import tarStream from 'tar-stream';
 import { chain, formatDigest, parseJsonObject, VerifyStream, type Digest } from './blob.js';
-import { autoDecompress } from './decompress.js';
+import { decompress } from '../tar/decompress.js';
 import { withDefaultPath } from './image-config.js';
 import { insideRoot } from './layer-path.js';
 import type { DeclaredRunConfig, Layer, RootfsSource, SourceOpener, SourceOptions } from './source.js';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 interface NameValue { name: string; value: string }
 
@@ -57,7 +57,7 @@ export async function scanAci(file: string): Promise<AciFile> {
   const st = await stat(file).catch(() => null);
   if (!st?.isFile()) throw new SourceError('not-found', `${file}: no such ACI file`);
   const tap = new HashTap();
-  const tar = chain([await autoDecompress(createReadStream(file), file), tap]);
+  const tar = chain([(await decompress(createReadStream(file), file)).stream, tap]);
   const extract = tarStream.extract();
   tar.on('error', (err) => extract.destroy(err));
   tar.pipe(extract);
@@ -160,7 +160,7 @@ function aciLayer(aci: AciFile, whitelists: string[][]): Layer {
       return p !== null && insideRoot(p, name) && (!keep || keep(p)) ? p : null;
     },
     async open(): Promise<Readable> {
-      const tar = await autoDecompress(createReadStream(aci.file), aci.file);
+      const tar = (await decompress(createReadStream(aci.file), aci.file)).stream;
       return chain([tar, new VerifyStream(name, { digest: aci.imageId })]);
     },
   };

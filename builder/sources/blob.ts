@@ -2,7 +2,7 @@
 // Shared by every image source so that each blob is checked the same way, once, as it streams.
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 export type DigestAlgorithm = 'sha256' | 'sha512';
 const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha256: 64, sha512: 128 };

@@ -4,12 +4,12 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { chain, formatDigest, parseDigest, parseJsonObject, VerifyStream, type Digest } from './blob.js';
-import { autoDecompress } from './decompress.js';
+import { decompress } from '../tar/decompress.js';
 import { declaredFromImageConfig } from './image-config.js';
 import { insideRoot } from './layer-path.js';
 import { diffIdsOf } from './oci-layout.js';
 import type { Layer, SourceOpener } from './source.js';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 import { TarIndex, type TarMember } from './tar-index.js';
 
 interface ManifestEntry {
@@ -90,7 +90,7 @@ export const openDockerArchive: SourceOpener = async (spec, options) => {
         mapPath: (p) => insideRoot(p, label),
         async open(): Promise<Readable> {
           // Layers may be stored compressed (docker load accepts it): verify the tar they hold.
-          const tarStream = await autoDecompress(tar.read(member), label);
+          const tarStream = (await decompress(tar.read(member), label)).stream;
           return chain([tarStream, new VerifyStream(label, { digest: diffIds[n] })]);
         },
       };

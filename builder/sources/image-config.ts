@@ -1,7 +1,7 @@
 // The run configuration of an OCI or Docker image config (they share the `config` object),
 // as the image declares it; names are resolved against the tree later (builder/runconfig.ts).
 import type { DeclaredRunConfig } from './source.js';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 /** Docker's and the appc executor's PATH when an image sets none. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,6 +1,6 @@
 // Layer entry paths: an image layer whose entries (or hard-link targets) climb above the root
 // with `..` is refused, naming the layer and the entry, rather than silently clamped.
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 /** Returns `path` unchanged when it stays inside the root; throws naming `layer` otherwise. */
 export function insideRoot(path: string, layer: string): string {

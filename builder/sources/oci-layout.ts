@@ -3,11 +3,11 @@
 // and yields the layers as verified, decompressed tar streams.
 import type { Readable } from 'node:stream';
 import { chain, formatDigest, parseDigest, parseJsonObject, readVerified, VerifyStream, type Digest } from './blob.js';
-import { decompress, type Compression } from './decompress.js';
+import { decompress } from '../tar/decompress.js';
 import { declaredFromImageConfig } from './image-config.js';
 import { insideRoot } from './layer-path.js';
 import type { DeclaredRunConfig, Layer, RootfsSource, SourceOptions } from './source.js';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 /** Where a layout's files are: the top-level files and the blobs by digest. */
 export interface LayoutFiles {
@@ -30,17 +30,18 @@ export const MEDIA = {
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
 } as const;
 
-const LAYER_COMPRESSION: Record<string, Compression> = {
-  'application/vnd.oci.image.layer.v1.tar': 'none',
-  'application/vnd.oci.image.layer.v1.tar+gzip': 'gzip',
-  'application/vnd.oci.image.layer.v1.tar+zstd': 'zstd',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar': 'none',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip': 'gzip',
-  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd': 'zstd',
-  'application/vnd.docker.image.rootfs.diff.tar': 'none',
-  'application/vnd.docker.image.rootfs.diff.tar.gzip': 'gzip',
-  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'gzip',
-};
+/** Layer media types we apply (tar, gzip, zstd; the compression itself is told by the blob's magic bytes). */
+const LAYER_MEDIA_TYPES = new Set([
+  'application/vnd.oci.image.layer.v1.tar',
+  'application/vnd.oci.image.layer.v1.tar+gzip',
+  'application/vnd.oci.image.layer.v1.tar+zstd',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+zstd',
+  'application/vnd.docker.image.rootfs.diff.tar',
+  'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+]);
 
 export const REF_ANNOTATION = 'org.opencontainers.image.ref.name';
 
@@ -194,13 +195,12 @@ export class OciLayout {
     const diffIds = diffIdsOf(config, layerDescs.length, this.blobName(configDesc.digest));
     const layers: Layer[] = [];
     for (const [i, ld] of layerDescs.entries()) {
-      const compression = LAYER_COMPRESSION[ld.mediaType];
-      if (compression === undefined) {
+      if (!LAYER_MEDIA_TYPES.has(ld.mediaType)) {
         throw new SourceError('unknown-media-type', `${this.blobName(ld.digest)} (layer ${i}): unknown layer media type ${ld.mediaType || '(none)'}`,
           'supported: tar, tar+gzip, tar+zstd layers');
       }
       await this.checkBlob(ld, `layer ${i}`);
-      layers.push(verifiedLayer(this.blobName(ld.digest), () => this.files.openBlob(ld.digest), { digest: ld.digest, size: ld.size }, compression, diffIds[i]));
+      layers.push(verifiedLayer(this.blobName(ld.digest), () => this.files.openBlob(ld.digest), { digest: ld.digest, size: ld.size }, diffIds[i]));
     }
     return { layers, runConfig: declaredFromImageConfig(config, this.blobName(configDesc.digest), { ref: name, digest: formatDigest(md.digest) }) };
   }
@@ -220,14 +220,14 @@ export function diffIdsOf(config: Record<string, unknown>, count: number, name: 
  * A layer whose stored blob is checked against `blob` and whose decompressed tar is checked
  * against `diffId`, both while it streams into the tree.
  */
-export function verifiedLayer(name: string, openBlob: () => Readable, blob: { digest?: Digest; size?: number }, compression: Compression, diffId: Digest | undefined): Layer {
+export function verifiedLayer(name: string, openBlob: () => Readable, blob: { digest?: Digest; size?: number }, diffId: Digest | undefined): Layer {
   return {
     name,
     whiteouts: true,
     mapPath: (path) => insideRoot(path, name),
     async open() {
       const stored = chain([openBlob(), new VerifyStream(name, blob)]);
-      const tar = decompress(stored, compression, name);
+      const { stream: tar, compression } = await decompress(stored, name);
       return diffId && compression !== 'none' ? chain([tar, new VerifyStream(`${name} (uncompressed)`, { digest: diffId })]) : tar;
     },
   };

@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { layoutSource, type LayoutFiles } from './oci-layout.js';
 import type { SourceOpener } from './source.js';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 /** `PATH[:REF]` split at the first colon, as skopeo does. */
 export function splitPathRef(spec: string): { path: string; ref?: string } {

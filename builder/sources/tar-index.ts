@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { SourceError } from './source-error.js';
+import { SourceError } from './errors.js';
 
 export interface TarMember {
   name: string;

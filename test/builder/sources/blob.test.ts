@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chain, parseDigest, readVerified, VerifyStream } from '../../../builder/sources/blob.js';
-import { SourceError } from '../../../builder/sources/source-error.js';
+import { SourceError } from '../../../builder/sources/errors.js';
 
 const data = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(1000));
 const sha = (alg: string, b: Buffer) => createHash(alg).update(b).digest('hex');

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openDockerArchive } from '../../../builder/sources/docker-archive.js';
 import { openOci } from '../../../builder/sources/oci.js';
-import { SourceError } from '../../../builder/sources/source-error.js';
+import { SourceError } from '../../../builder/sources/errors.js';
 import { TarIndex } from '../../../builder/sources/tar-index.js';
 import { dumpLayers, dumpStream } from './layer-streams.js';
 import { ociFixtures, platform } from './oci-fixtures.js';

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openOci } from '../../../builder/sources/oci.js';
 import { openOciArchive } from '../../../builder/sources/oci-archive.js';
-import { SourceError } from '../../../builder/sources/source-error.js';
+import { SourceError } from '../../../builder/sources/errors.js';
 import { dumpLayers } from './layer-streams.js';
 import { ociFixtures, platform } from './oci-fixtures.js';
 
@@ -60,7 +60,7 @@ if (fx) {
     const out = join(dir, 'missing.tar');
     execFileSync('sh', ['-c', `cp "$1" "$2" && tar --delete -f "$2" "$3"`, 'sh', fx.ociArchive, out, victim]);
     const err = await failure(openOciArchive(out, { platform }));
-    assert.is(err.kind, 'missing-blob');
+    assert.is(err.kind, 'missing-blob', err.message);
     assert.match(err.message, layers[2].digest);
   });
 }

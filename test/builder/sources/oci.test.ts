@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openOci } from '../../../builder/sources/oci.js';
-import { SourceError } from '../../../builder/sources/source-error.js';
+import { SourceError } from '../../../builder/sources/errors.js';
 import { ociFixtures, platform } from './oci-fixtures.js';
 import { dumpLayers, dumpStream } from './layer-streams.js';
 
