@@ -1,8 +1,10 @@
 // Turns the run configuration an image declares into the stored ImageRunConfig: user and
 // group names resolved against the image's own /etc/passwd and /etc/group, as Docker and
 // runc would at start, but once, at conversion time, so that a typo fails the build.
-import type { ImageRunConfig } from '../manifest/image-manifest.js';
-import type { DeclaredRunConfig } from './sources/source.js';
+import { posix } from 'node:path';
+import { IMAGE_CONFIG_PATH, type ImageRunConfig } from '../manifest/image-manifest.js';
+import type { DeclaredRunConfig, RootfsSource } from './sources/source.js';
+import { TreeError, type FileTree } from './tree/tree.js';
 
 export type RunConfigErrorKind = 'unknown-user' | 'unknown-group' | 'bad-id' | 'bad-working-dir';
 
@@ -88,4 +90,26 @@ export async function resolveRunConfig(declared: DeclaredRunConfig, read: TreeFi
     throw new RunConfigError('bad-working-dir', `working dir ${JSON.stringify(declared.workingDir)} is not an absolute path`);
   }
   return { ...declared, user: await resolveUser(declared.user, read) };
+}
+
+/**
+ * The `finalize` step of convert for sources that carry a run configuration: resolves it against
+ * the converted tree and stores it at IMAGE_CONFIG_PATH (root-owned, 0644). Returns it, or null
+ * for sources without one (rootfs tarballs).
+ */
+export async function storeRunConfig(tree: FileTree, source: RootfsSource): Promise<ImageRunConfig | null> {
+  const declared = await source.runConfig();
+  if (!declared) return null;
+  const config = await resolveRunConfig(declared, async (path) => {
+    try {
+      return await tree.readFile(path);
+    } catch (err) {
+      if (err instanceof TreeError && err.kind === 'not-found') return null;
+      throw err;
+    }
+  });
+  const root = { uid: 0, gid: 0 };
+  tree.mkdir(posix.dirname(IMAGE_CONFIG_PATH), { ...root, mode: 0o755 });
+  await tree.addFile(IMAGE_CONFIG_PATH, Buffer.from(JSON.stringify(config, null, 2) + '\n'), { ...root, mode: 0o644 });
+  return config;
 }
