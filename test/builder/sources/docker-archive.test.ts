@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -38,8 +38,8 @@ if (fx) {
   });
 
   test('tags match with or without docker.io/library; no tag takes the only image; wrong tag lists them', async () => {
-    assert.ok(await openDockerArchive(`${fx.dockerArchive}:docker.io/library/fixture:final`, { platform }));
-    assert.ok(await openDockerArchive(fx.dockerArchive, { platform }));
+    await (await openDockerArchive(`${fx.dockerArchive}:docker.io/library/fixture:final`, { platform })).close();
+    await (await openDockerArchive(fx.dockerArchive, { platform })).close();
     const err = await failure(openDockerArchive(`${fx.dockerArchive}:fixture:old`, { platform }));
     assert.is(err.kind, 'ref');
     assert.match(err.hint!, 'fixture:final');
@@ -62,6 +62,24 @@ if (fx) {
     const err = await failure(dumpStream(await first.open()));
     assert.is(err.kind, 'digest-mismatch');
     assert.match(err.message, manifest.Layers[0]);
+  });
+
+  test('legacy layout: manifest.json naming HEX/layer.tar in per-layer directories (docker save)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-dock-legacy-'));
+    const tree = join(dir, 'x');
+    execFileSync('mkdir', [tree]);
+    execFileSync('tar', ['-xf', fx.dockerArchive, '-C', tree]);
+    const manifest = JSON.parse(readFileSync(join(tree, 'manifest.json'), 'utf8'));
+    const legacy = execFileSync('tar', ['-tf', fx.dockerArchive]).toString().split('\n').filter((n) => n.endsWith('/layer.tar'));
+    // Map each layer file to the directory whose layer.tar links to it, in manifest order.
+    manifest[0].Layers = manifest[0].Layers.map((l: string) => legacy.find((n) => readlinkSync(join(tree, n)) === `../${l}`));
+    writeFileSync(join(tree, 'manifest.json'), JSON.stringify(manifest));
+    const file = join(dir, 'legacy.tar');
+    execFileSync('tar', ['-C', tree, '-cf', file, '.']);
+    const src = await openDockerArchive(file, { platform });
+    const oci = await openOci(`${fx.layout}:final`, { platform });
+    assert.equal((await dumpLayers(src)).map((l) => l.sha256), (await dumpLayers(oci)).map((l) => l.sha256));
+    await src.close();
   });
 
   test('not a docker archive: the OCI archive has no manifest.json', async () => {
