@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { openAci } from '../../../builder/sources/aci.js';
 import { SourceError } from '../../../builder/sources/errors.js';
 import { IMAGE_CONFIG_PATH } from '../../../manifest/image-manifest.js';
+import { assertFsckClean, withMount } from '../../helpers/image-check.js';
 import { diffSnapshots, snapshotDir } from '../../helpers/dir-snapshot.js';
 import { platform } from './oci-fixtures.js';
 
@@ -68,12 +69,6 @@ function convert(source: string, output: string, extra: string[] = []) {
   return { status: r.status, stderr: r.stderr, json: r.status === 0 ? JSON.parse(r.stdout) : undefined };
 }
 
-function withMount<T>(image: string, fn: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-mnt-'));
-  const m = spawnSync('mount', ['-o', 'loop,ro', '-t', 'ext4', image, dir], { encoding: 'utf8' });
-  if (m.status !== 0) throw new Error(`mount ${image}: ${m.stderr}`);
-  try { return fn(dir); } finally { spawnSync('umount', [dir]); }
-}
 
 async function failure(p: Promise<unknown>): Promise<SourceError> {
   try { await p; } catch (err) {
@@ -126,7 +121,7 @@ test('extra top-level entries and a missing manifest are refused naming the file
 });
 
 if (process.getuid?.() === 0) {
-  test('cc-build convert aci: equals tar -x of each rootfs/ in dependency order; run config resolved', () => {
+  test('cc-build convert aci: equals tar -x of each rootfs/ in dependency order; run config resolved', async () => {
     const image = join(work, 'app.ext4');
     const r = convert(`aci:${appAci}`, image, ['--aci-store', store]);
     assert.is(r.status, 0, r.stderr);
@@ -136,7 +131,8 @@ if (process.getuid?.() === 0) {
     }
     // --strip-components drops the rootfs/ entry itself: give the root what the app's rootfs/ says.
     execFileSync('sh', ['-c', 'chmod 755 "$1" && touch -d @1700000000 "$1"', 'sh', ref]);
-    const got = withMount(image, (dir) => {
+    assertFsckClean(image);
+    const got = await withMount(image, (dir) => {
       assert.equal(JSON.parse(readFileSync(join(dir, IMAGE_CONFIG_PATH), 'utf8')), r.json.runConfig);
       return snapshotDir(dir, ['/.cc', '/lost+found']);
     });
@@ -147,13 +143,13 @@ if (process.getuid?.() === 0) {
     assert.equal(r.json.runConfig.user, { uid: 500, gid: 500, name: 'svc', group: 'svc', additionalGids: [77] });
   });
 
-  test('pathWhitelist keeps only the listed files (and the directories above them)', () => {
+  test('pathWhitelist keeps only the listed files (and the directories above them)', async () => {
     const wl = join(work, 'wl.aci');
     makeAci(wl, { name: 'example.com/wl', ...app, pathWhitelist: ['/bin/tool', '/shared', '/etc/passwd', '/etc/group', '/srv/app-file'] }, appFiles, 'gzip');
     const image = join(work, 'wl.ext4');
     const r = convert(`aci:${wl}`, image, ['--aci-store', store]);
     assert.is(r.status, 0, r.stderr);
-    const paths = withMount(image, (dir) => [...snapshotDir(dir, ['/.cc', '/lost+found']).entries.keys()].sort());
+    const paths = await withMount(image, (dir) => [...snapshotDir(dir, ['/.cc', '/lost+found']).entries.keys()].sort());
     assert.equal(paths, ['/', '/bin', '/bin/tool', '/etc', '/etc/group', '/etc/passwd', '/shared', '/srv', '/srv/app-file']);
   });
 

@@ -8,6 +8,7 @@ import tarStream from 'tar-stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { IMAGE_CONFIG_PATH } from '../../../manifest/image-manifest.js';
+import { assertFsckClean, withMount } from '../../helpers/image-check.js';
 import { diffSnapshots, snapshotDir, type DirSnapshot } from '../../helpers/dir-snapshot.js';
 import { ociFixtures } from './oci-fixtures.js';
 
@@ -20,16 +21,6 @@ function convert(source: string, output: string, extra: string[] = []) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: r.status === 0 ? JSON.parse(r.stdout) : undefined };
 }
 
-function withMount<T>(image: string, fn: (dir: string) => T): T {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-mnt-'));
-  const m = spawnSync('mount', ['-o', 'loop,ro', '-t', 'ext4', image, dir], { encoding: 'utf8' });
-  if (m.status !== 0) throw new Error(`mount ${image}: ${m.stderr}`);
-  try {
-    return fn(dir);
-  } finally {
-    spawnSync('umount', [dir]);
-  }
-}
 
 const OURS = ['/.cc', '/lost+found'];
 const snapshotImage = (image: string) => withMount(image, (dir) => ({
@@ -57,11 +48,11 @@ if (fx && process.getuid?.() === 0) {
   const reference = snapshotDir(fx.unpacked);
   const ociImage = join(out, 'oci.ext4');
 
-  test('oci: the converted tree equals umoci unpack entry by entry; run config stored and printed', () => {
+  test('oci: the converted tree equals umoci unpack entry by entry; run config stored and printed', async () => {
     const r = convert(`oci:${fx.layout}:final`, ociImage);
     assert.is(r.status, 0, r.stderr);
-    assert.is(spawnSync('e2fsck', ['-fn', ociImage]).status, 0, 'e2fsck -fn clean');
-    const img = snapshotImage(ociImage);
+    assertFsckClean(ociImage);
+    const img = await snapshotImage(ociImage);
     assertSameTree(img.tree, reference);
     // What the fixture made is really there (so equality is not vacuous).
     const e = img.tree.entries;
@@ -85,11 +76,12 @@ if (fx && process.getuid?.() === 0) {
     assert.ok(readFileSync(image).equals(readFileSync(ociImage)), 'oci: and oci-archive: images differ');
   });
 
-  test('docker-archive: the same tree; zstd layers: the same tree', () => {
+  test('docker-archive: the same tree; zstd layers: the same tree', async () => {
     for (const [source, name] of [[`docker-archive:${fx.dockerArchive}:fixture:final`, 'docker.ext4'], [`oci:${fx.layout}:zstd`, 'zstd.ext4']] as const) {
       const r = convert(source, join(out, name));
       assert.is(r.status, 0, r.stderr);
-      assertSameTree(snapshotImage(join(out, name)).tree, reference);
+      assertSameTree((await snapshotImage(join(out, name))).tree, reference);
+      assertFsckClean(join(out, name));
     }
   });
 
