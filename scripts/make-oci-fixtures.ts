@@ -14,7 +14,7 @@ import { $ } from 'zx';
 $.verbose = false;
 
 export interface OciFixtures {
-  /** OCI layout with tags base, l1…l4 (the build steps), final, zstd, multi, arm-only. */
+  /** OCI layout with tags base, l1…l4 (the build steps), final, zstd, plain, multi, arm-only. */
   layout: string;
   /** skopeo copy of `final` to oci-archive (tag final) and docker-archive (fixture:final). */
   ociArchive: string;
@@ -23,15 +23,7 @@ export interface OciFixtures {
   unpacked: string;
 }
 
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
 interface Desc { mediaType: string; digest: string; size: number; platform?: object; annotations?: Record<string, string> }
-
-async function putBlob(layout: string, data: Buffer, mediaType: string): Promise<Desc> {
-  const hex = sha256(data);
-  await writeFile(join(layout, 'blobs/sha256', hex), data);
-  return { mediaType, digest: `sha256:${hex}`, size: data.length };
-}
 
 const readBlob = (layout: string, digest: string) => readFile(join(layout, 'blobs', ...digest.split(':')));
 
@@ -105,18 +97,31 @@ async function craftLayer4(work: string): Promise<string> {
   return tar;
 }
 
-/** A copy of `final` whose layers are zstd-compressed (umoci 0.4 writes only gzip). */
-async function zstdCopy(layout: string): Promise<void> {
+/** Stores a blob under its sha256 or sha512 digest. */
+async function putBlob(layout: string, data: Buffer, mediaType: string, algorithm: 'sha256' | 'sha512' = 'sha256'): Promise<Desc> {
+  const hex = createHash(algorithm).update(data).digest('hex');
+  await mkdir(join(layout, 'blobs', algorithm), { recursive: true });
+  await writeFile(join(layout, 'blobs', algorithm, hex), data);
+  return { mediaType, digest: `${algorithm}:${hex}`, size: data.length };
+}
+
+/**
+ * A copy of `final` tagged `tag` whose layers are stored another way (umoci 0.4 writes only
+ * gzip and sha256): `zstd` has zstd layers, `plain` uncompressed layers and sha512 digests.
+ */
+async function recompressedCopy(layout: string, tag: 'zstd' | 'plain'): Promise<void> {
   const md = await manifestOf(layout, 'final');
   const manifest = JSON.parse((await readBlob(layout, md.digest)).toString());
+  const algorithm = tag === 'plain' ? 'sha512' : 'sha256';
   const layers: Desc[] = [];
   for (const l of manifest.layers as Desc[]) {
     const tar = gunzipSync(await readBlob(layout, l.digest));
-    const zst = execFileSync('zstd', ['-q', '-c', '-3'], { input: tar, maxBuffer: 1 << 30 });
-    layers.push(await putBlob(layout, zst, 'application/vnd.oci.image.layer.v1.tar+zstd'));
+    layers.push(tag === 'zstd'
+      ? await putBlob(layout, execFileSync('zstd', ['-q', '-c', '-3'], { input: tar, maxBuffer: 1 << 30 }), 'application/vnd.oci.image.layer.v1.tar+zstd', algorithm)
+      : await putBlob(layout, tar, 'application/vnd.oci.image.layer.v1.tar', algorithm));
   }
-  const desc = await putBlob(layout, Buffer.from(JSON.stringify({ ...manifest, layers })), 'application/vnd.oci.image.manifest.v1+json');
-  await tagDescriptor(layout, 'zstd', desc);
+  const desc = await putBlob(layout, Buffer.from(JSON.stringify({ ...manifest, layers })), 'application/vnd.oci.image.manifest.v1+json', algorithm);
+  await tagDescriptor(layout, tag, desc);
 }
 
 /** `multi`: index → index → {arm64, amd64}; `arm-only`: an index with an arm64 manifest only. */
@@ -157,7 +162,8 @@ export async function makeOciFixtures(out: string): Promise<OciFixtures> {
   await $`umoci config --image ${layout}:l4 --tag final --config.entrypoint /bin/hello --config.cmd world \
     --config.env GREETING=hi --config.user app:staff --config.workingdir /data \
     --config.exposedports 8080/tcp --config.label org.example.fixture=yes`;
-  await zstdCopy(layout);
+  await recompressedCopy(layout, 'zstd');
+  await recompressedCopy(layout, 'plain');
   await indexes(layout);
   const unpacked = join(out, 'unpacked');
   await $`umoci unpack --image ${layout}:final ${unpacked}`;

@@ -76,13 +76,28 @@ if (fx && process.getuid?.() === 0) {
     assert.ok(readFileSync(image).equals(readFileSync(ociImage)), 'oci: and oci-archive: images differ');
   });
 
-  test('docker-archive: the same tree; zstd layers: the same tree', async () => {
-    for (const [source, name] of [[`docker-archive:${fx.dockerArchive}:fixture:final`, 'docker.ext4'], [`oci:${fx.layout}:zstd`, 'zstd.ext4']] as const) {
+  test('docker-archive, zstd layers, uncompressed sha512-addressed layers: the same tree', async () => {
+    for (const [source, name] of [
+      [`docker-archive:${fx.dockerArchive}:fixture:final`, 'docker.ext4'],
+      [`oci:${fx.layout}:zstd`, 'zstd.ext4'],
+      [`oci:${fx.layout}:plain`, 'plain.ext4'],
+    ] as const) {
       const r = convert(source, join(out, name));
       assert.is(r.status, 0, r.stderr);
       assertSameTree((await snapshotImage(join(out, name))).tree, reference);
       assertFsckClean(join(out, name));
     }
+  });
+
+  test('no root needed: nobody converts the oci-archive to the same bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-nobody-'));
+    const archive = join(dir, 'image.tar');
+    cpSync(fx.ociArchive, archive);
+    spawnSync('chmod', ['-R', 'a+rwX', dir]);
+    const image = join(dir, 'nobody.ext4');
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, bin, 'convert', `oci-archive:${archive}:final`, '-o', image], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    assert.ok(readFileSync(image).equals(readFileSync(ociImage)), 'the unprivileged conversion differs');
   });
 
   const bad = (name: string) => {

@@ -86,10 +86,13 @@ if (fx) {
     assert.ok(layers[3]!.entries.includes('data/opq/.wh..wh..opq'), 'layer 4 has the opaque marker');
   });
 
-  test('zstd layers give the same tar streams as the gzip ones', async () => {
+  test('zstd layers and uncompressed sha512-addressed layers give the same tar streams as the gzip ones', async () => {
     const gz = await dumpLayers(await open(`${fx.layout}:final`));
-    const zst = await dumpLayers(await open(`${fx.layout}:zstd`));
-    assert.equal(zst.map((l) => l.sha256), gz.map((l) => l.sha256));
+    for (const tag of ['zstd', 'plain']) {
+      const other = await dumpLayers(await open(`${fx.layout}:${tag}`));
+      assert.equal(other.map((l) => l.sha256), gz.map((l) => l.sha256), tag);
+    }
+    assert.match((await dumpLayers(await open(`${fx.layout}:plain`)))[0]!.name, 'blob sha512:');
   });
 
   test('a nested index selects linux/amd64; a digest REF selects that manifest', async () => {
@@ -101,7 +104,7 @@ if (fx) {
   test('several images and no REF: the error lists them', async () => {
     const err = await failure(open(fx.layout));
     assert.is(err.kind, 'ref');
-    assert.match(err.message, 'base, l1, l2, l3, l4, final, zstd, multi, arm-only');
+    assert.match(err.message, 'base, l1, l2, l3, l4, final, zstd, plain, multi, arm-only');
   });
 
   test('an unknown REF names it and lists what there is', async () => {
