@@ -1,4 +1,4 @@
-// Content-addressed blobs: digest parsing, verification while streaming, layer decompression.
+// Content-addressed blobs: digest parsing, verification while streaming, small JSON blobs.
 // Shared by every image source so that each blob is checked the same way, once, as it streams.
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
