@@ -82,6 +82,29 @@ if (fx) {
     await src.close();
   });
 
+  test('Docker 25+ layout: manifest.json naming blobs/sha256/HEX', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-dock-25-'));
+    const tree = join(dir, 'x');
+    execFileSync('mkdir', ['-p', join(tree, 'blobs/sha256')]);
+    execFileSync('tar', ['-xf', fx.dockerArchive, '-C', tree]);
+    const manifest = JSON.parse(readFileSync(join(tree, 'manifest.json'), 'utf8'));
+    const move = (name: string) => {
+      const to = `blobs/sha256/${name.replace(/\.(tar|json)$/, '')}`;
+      execFileSync('mv', [join(tree, name), join(tree, to)]);
+      return to;
+    };
+    manifest[0].Config = move(manifest[0].Config);
+    manifest[0].Layers = manifest[0].Layers.map(move);
+    writeFileSync(join(tree, 'manifest.json'), JSON.stringify(manifest));
+    const file = join(dir, 'docker25.tar');
+    execFileSync('sh', ['-c', 'cd "$1" && find . -name layer.tar -delete && tar -cf "$2" .', 'sh', tree, file]);
+    const src = await openDockerArchive(file, { platform });
+    const oci = await openOci(`${fx.layout}:final`, { platform });
+    assert.equal((await dumpLayers(src)).map((l) => l.sha256), (await dumpLayers(oci)).map((l) => l.sha256));
+    assert.is((await src.runConfig())!.source.digest, `sha256:${manifest[0].Config.slice('blobs/sha256/'.length)}`);
+    await src.close();
+  });
+
   test('not a docker archive: the OCI archive has no manifest.json', async () => {
     const err = await failure(openDockerArchive(fx.ociArchive, { platform }));
     assert.is(err.kind, 'bad-layout');
