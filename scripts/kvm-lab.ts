@@ -56,9 +56,17 @@ const INHERITED_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TZ', 'CI', 'NO
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** True when this machine can run KVM guests without the lab. */
+/**
+ * True when this machine runs KVM guests itself: /dev/kvm backed by hardware virtualisation
+ * (the vmx or svm CPU flag). A /dev/kvm without either (kvm_pvm, for one) runs real-mode code
+ * but not a stock Linux guest, so the lab is used there. CC_LAB=lab or CC_LAB=direct overrides.
+ */
 export function hostHasKvm(): boolean {
-  return existsSync('/dev/kvm');
+  if (process.env.CC_LAB === 'lab') return false;
+  if (process.env.CC_LAB === 'direct') return true;
+  if (!existsSync('/dev/kvm')) return false;
+  const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(/\s+/) ?? [];
+  return flags.includes('vmx') || flags.includes('svm');
 }
 
 /** Runs `command` where /dev/kvm works and returns its exit status and output. */
