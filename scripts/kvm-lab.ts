@@ -11,8 +11,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
 import { CTL, MARK_FAIL } from './lab/l1-init.js';
+import { labCacheDir } from './lab/lab-cache.js';
 import { l1Initramfs } from './lab/l1-initramfs.js';
 import { findL1Kernel } from './lab/l1-kernel.js';
+import { pvhVmlinux } from './lab/l1-vmlinux.js';
 import { LabError } from './lab/lab-error.js';
 
 export { LabError } from './lab/lab-error.js';
@@ -143,17 +145,31 @@ export function l1QemuArgs(kernelImage: string, initramfs: string, ctlDir: strin
     '-M', 'q35', '-accel', cpus > 1 ? 'tcg,thread=multi' : 'tcg', '-cpu', 'max', '-m', String(L1_MEMORY_MIB), '-smp', String(cpus),
     '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot',
     '-kernel', kernelImage, '-initrd', initramfs,
-    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init',
+    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off rdinit=/init',
     ...share('/', 'host', true),
     ...share(ctlDir, 'ctl', false),
     ...(opts.scratchDir ? share(resolve(opts.scratchDir), 'scratch', false) : []),
   ];
 }
 
+/** The error for an L1 that stopped without writing the command's status. */
+export function l1Failure(consoleLog: string): LabError {
+  const lines = consoleLog.split('\n').map((l) => l.trim()).filter(Boolean);
+  const failure = lines.find((l) => l.includes(MARK_FAIL));
+  if (failure) {
+    return new LabError('l1-failed', `nested-KVM lab: L1 failed: ${failure.slice(failure.indexOf(MARK_FAIL) + MARK_FAIL.length).trim()}`,
+      undefined, { consoleLog });
+  }
+  const last = lines.at(-1);
+  return new LabError('no-result', `nested-KVM lab: L1 stopped without a result${last ? ` (last console line: ${last})` : ''}`,
+    'run kvm-lab with --console to see the L1 console', { consoleLog });
+}
+
 async function runL1(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
   const kernel = findL1Kernel();
   const initramfs = l1Initramfs(kernel);
+  const kernelImage = pvhVmlinux(kernel.image, kernel.release, labCacheDir()) ?? kernel.image;
   const ctlDir = mkdtempSync(join(tmpdir(), 'cc-lab-'));
   try {
     writeControlFiles(ctlDir, opts);
@@ -162,7 +178,7 @@ async function runL1(opts: LabOptions): Promise<LabResult> {
       : [];
     const consoleLog: string[] = [];
     const { timedOut, spawnError } = await new Promise<{ timedOut: boolean; spawnError?: Error }>((done) => {
-      const qemu = spawn('qemu-system-x86_64', l1QemuArgs(kernel.image, initramfs, ctlDir, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const qemu = spawn('qemu-system-x86_64', l1QemuArgs(kernelImage, initramfs, ctlDir, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
       qemu.stdout.on('data', (b: Buffer) => consoleLog.push(b.toString('latin1')));
       qemu.stderr.on('data', (b: Buffer) => consoleLog.push(b.toString('latin1')));
       const tick = setInterval(() => followers.forEach((f) => f.poll()), 200);
@@ -177,13 +193,7 @@ async function runL1(opts: LabOptions): Promise<LabResult> {
     const log = consoleLog.join('').replace(/\r\n/g, '\n');
     const read = (name: string): string => (existsSync(join(ctlDir, name)) ? readFileSync(join(ctlDir, name), 'utf8') : '');
     const status = read(CTL.status).trim();
-    if (!timedOut && status === '') {
-      const failure = log.split('\n').find((l) => l.includes(MARK_FAIL));
-      if (failure) throw new LabError('l1-failed', `nested-KVM lab: L1 failed: ${failure.slice(failure.indexOf(MARK_FAIL) + MARK_FAIL.length).trim()}`);
-      const last = log.trim().split('\n').slice(-1)[0] ?? '';
-      throw new LabError('no-result', `nested-KVM lab: L1 stopped without a result${last ? ` (last console line: ${last.trim()})` : ''}`,
-        'run with --console to see the L1 console');
-    }
+    if (!timedOut && status === '') throw l1Failure(log);
     return {
       exitCode: timedOut ? 124 : Number(status),
       stdout: read(CTL.stdout),
@@ -233,6 +243,7 @@ async function main(): Promise<void> {
     process.exitCode = r.exitCode;
   } catch (e) {
     if (!(e instanceof LabError)) throw e;
+    if (parsed.options.console && e.consoleLog) process.stderr.write(e.consoleLog);
     process.stderr.write(`kvm-lab: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
     process.exitCode = 1;
   }
