@@ -83,13 +83,17 @@ function runDirect(opts: LabOptions): Promise<LabResult> {
       cwd: opts.cwd ?? process.cwd(),
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a timeout kills the whole command
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => { out.push(b); if (opts.stream) process.stdout.write(b); });
     child.stderr.on('data', (b: Buffer) => { err.push(b); if (opts.stream) process.stderr.write(b); });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, (opts.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    }, (opts.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
