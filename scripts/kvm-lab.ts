@@ -212,22 +212,36 @@ async function runL1(opts: LabOptions): Promise<LabResult> {
   }
 }
 
+/**
+ * Splits `kvm-lab [OPTIONS] [--] COMMAND...`: the command starts after `--` or at the first word
+ * that is not an option, so its own options (`ls -l`) stay its own.
+ */
+export function splitCommandLine(args: readonly string[], valued: readonly string[]): { options: string[]; command: string[] } {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return { options: args.slice(0, i), command: args.slice(i + 1) };
+    if (!a.startsWith('-')) return { options: args.slice(0, i), command: args.slice(i) };
+    if (valued.includes(a)) i++;
+  }
+  return { options: [...args], command: [] };
+}
+
 async function main(): Promise<void> {
   const cli = cac('kvm-lab');
   cli
-    .command('[...command]', 'run COMMAND (a shell command line) where /dev/kvm works, nested under QEMU TCG when this host has none')
+    .command('[...COMMAND]', 'run COMMAND (a shell command line) where /dev/kvm works, nested under QEMU TCG when this host has none')
     .option('--timeout <s>', 'kill the run after S seconds (exit 124)', { default: DEFAULT_TIMEOUT_S })
     .option('--scratch <dir>', 'share DIR writable at the same path inside the lab')
     .option('--cpus <n>', 'vCPUs of the L1 guest', { default: 1 })
     .option('--force-lab', 'use the lab even where /dev/kvm exists')
     .option('--console', 'print the L1 console log to stderr at the end')
     .option('--json', 'print { exitCode, wallS, mode, timedOut } as JSON on the last line of stderr')
-    .example('kvm-lab -- ls -l /dev/kvm')
+    .example('kvm-lab ls -l /dev/kvm')
     .example('kvm-lab --timeout 900 -- npm run test:e2e');
   cli.help();
-  const parsed = cli.parse(process.argv, { run: false });
+  const { options, command: words } = splitCommandLine(process.argv.slice(2), ['--timeout', '--scratch', '--cpus']);
+  const parsed = cli.parse([...process.argv.slice(0, 2), ...options], { run: false });
   if (parsed.options.help) return;
-  const words: string[] = [...parsed.args, ...(parsed.options['--'] ?? [])].map(String);
   if (words.length === 0) {
     cli.outputHelp();
     process.exit(2);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { l1Failure, l1QemuArgs, runInLab } from '../../scripts/kvm-lab.js';
+import { l1Failure, l1QemuArgs, runInLab, splitCommandLine } from '../../scripts/kvm-lab.js';
 
 test('an L1 init failure becomes one line naming the cause', () => {
   const e = l1Failure('[    1.2] something\r\nCC-LAB-FAIL: insmod kvm-amd.ko: Invalid argument\n[    1.3] reboot: Power down\n');
@@ -22,6 +22,13 @@ test('L1 shares the host root read-only and the control and scratch folders writ
   assert.match(args, /mount_tag=ctl,security_model=none,multidevs=remap( |$)/);
   assert.match(args, /path=\/tmp\/s,mount_tag=scratch,security_model=none,multidevs=remap( |$)/);
   assert.match(args, '-accel tcg -cpu max -m 4096 -smp 1');
+});
+
+test('the command starts at -- or at the first word that is not an option', () => {
+  const valued = ['--timeout'];
+  assert.equal(splitCommandLine(['--timeout', '9', 'ls', '-l'], valued), { options: ['--timeout', '9'], command: ['ls', '-l'] });
+  assert.equal(splitCommandLine(['--json', '--', '-x', 'y'], valued), { options: ['--json'], command: ['-x', 'y'] });
+  assert.equal(splitCommandLine(['--help'], valued), { options: ['--help'], command: [] });
 });
 
 test('where the lab is not needed the command runs directly, with the same result shape', async () => {
