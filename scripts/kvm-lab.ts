@@ -5,7 +5,7 @@
 //
 //   node dist/scripts/kvm-lab.js [--timeout S] [--scratch DIR] [--] COMMAND...
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -171,6 +171,9 @@ export function l1Failure(consoleLog: string): LabError {
 
 async function runL1(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
+  if (opts.scratchDir && !statSync(opts.scratchDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new LabError('bad-scratch', `scratch folder ${opts.scratchDir} is not a directory`, 'create it before the run');
+  }
   const kernel = findL1Kernel();
   const initramfs = l1Initramfs(kernel);
   const kernelImage = pvhVmlinux(kernel.image, kernel.release, labCacheDir()) ?? kernel.image;
