@@ -1,8 +1,10 @@
 // cc-build: the command-line entry. Subcommands live one per file beside this one.
 import { cac } from 'cac';
 import { registerConvert } from './convert.js';
+import { registerKernelCommand } from './kernel.js';
 
 const cli = cac('cc-build');
 registerConvert(cli);
+registerKernelCommand(cli);
 cli.help();
 cli.parse();
