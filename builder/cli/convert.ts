@@ -1,0 +1,82 @@
+// cc-build convert SOURCE -o OUT.ext4: a rootfs tarball or container image to a DAX-ready ext4 image.
+import type { CAC } from 'cac';
+import { Listr } from 'listr2';
+import { convertToImage, type ImageResult } from '../convert.js';
+import { openSource, transports } from '../sources/index.js';
+import { report } from './errors.js';
+import { parseSize } from './size.js';
+
+interface ConvertFlags {
+  output?: string;
+  size?: string;
+  free?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export function registerConvert(cli: CAC): void {
+  cli
+    .command('convert <source>', `Convert a rootfs tarball or container image to a DAX-ready ext4 image (transports: ${transports().join(', ')}, - for stdin)`)
+    .option('-o, --output <file>', 'Image to write (written to a temp file beside it, renamed when complete)')
+    .option('--size <size>', 'Exact image size, e.g. 2G (rounded up to 2 MiB)')
+    .option('--free <size>', 'Free space to leave when --size is not given (default: 25% of the content, at least 64M)')
+    .option('--json', 'Print the result as JSON')
+    .option('--debug', 'Print the cause chain of errors')
+    .example('cc-build convert tar:rootfs.tar.zst -o out/rootfs.ext4')
+    .example('mmdebstrap --variant=minbase bookworm - | cc-build convert - -o out/debian.ext4 --free 256M')
+    .action(async (sourceRef: string, flags: ConvertFlags) => {
+      try {
+        if (!flags.output) throw Object.assign(new Error('convert: missing -o OUT.ext4'), { hint: 'cc-build convert SOURCE -o OUT.ext4' });
+        const sizeBytes = flags.size !== undefined ? parseSize(flags.size, '--size') : undefined;
+        const freeBytes = flags.free !== undefined ? parseSize(flags.free, '--free') : undefined;
+        const result = await runConvert(sourceRef, flags.output, { sizeBytes, freeBytes, quiet: !!flags.json });
+        if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else process.stdout.write(`${result.path}: ${(result.sizeBytes / 2 ** 20).toFixed(0)} MiB, ${result.usedInodes} inodes, uuid ${result.uuid}\n`);
+      } catch (err) {
+        report(err, flags.debug);
+      }
+    });
+}
+
+async function runConvert(ref: string, output: string, o: { sizeBytes?: number; freeBytes?: number; quiet: boolean }): Promise<ImageResult> {
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let result: ImageResult | undefined;
+  try {
+    const tasks = new Listr(
+      [
+        {
+          title: `Convert ${ref}`,
+          task: async (_ctx, task) => {
+            const source = await openSource(ref);
+            let layerName = '';
+            let last = 0;
+            result = await convertToImage(source, output, {
+              sizeBytes: o.sizeBytes,
+              freeBytes: o.freeBytes,
+              signal: abort.signal,
+              onLayer: (name, i) => {
+                layerName = name;
+                task.output = `layer ${i + 1}: ${name}`;
+              },
+              onProgress: (bytes) => {
+                if (bytes - last < 16 << 20) return;
+                last = bytes;
+                task.output = `layer ${layerName}: ${(bytes / 2 ** 20).toFixed(0)} MiB read`;
+              },
+            });
+            task.title = `Wrote ${output} (${(result.sizeBytes / 2 ** 20).toFixed(0)} MiB)`;
+          },
+        },
+      ],
+      { renderer: o.quiet ? 'silent' : 'default', exitOnError: true, rendererOptions: { collapseErrors: true } },
+    );
+    await tasks.run();
+    return result!;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
