@@ -73,7 +73,7 @@ export class Overlay {
       const name = path.slice(1);
       if (e.type === 'whiteout') {
         const slash = name.lastIndexOf('/');
-        pack.entry({ name: `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`, size: 0, mode: 0o644, mtime });
+        pack.entry({ name: `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`, size: 0, mode: 0o644, mtime }, Buffer.alloc(0));
       } else if (e.type === 'symlink') {
         pack.entry({ name, type: 'symlink', linkname: e.target, mode: 0o777, mtime });
       } else if (e.type === 'dir') {

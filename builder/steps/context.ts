@@ -22,6 +22,8 @@ export interface BuildContext {
   /** A fresh folder inside outDir; removed after publish or on failure. */
   readonly staging: string;
   readonly cache: CacheStore;
+  /** Ctrl-C: long steps stop and clean up. */
+  readonly signal?: AbortSignal;
   /** Progress lines for the running step. */
   log: (line: string) => void;
 
@@ -41,7 +43,7 @@ export interface BuildContext {
   image?: Artifact;
 }
 
-export function newContext(init: Pick<BuildContext, 'recipe' | 'recipeSha256' | 'outDir' | 'staging' | 'cache'>): BuildContext {
+export function newContext(init: Pick<BuildContext, 'recipe' | 'recipeSha256' | 'outDir' | 'staging' | 'cache' | 'signal'>): BuildContext {
   const epoch = Number(process.env['SOURCE_DATE_EPOCH'] ?? 0);
   return {
     ...init,

@@ -3,7 +3,7 @@
 // layers while they stream into the image, so the cached base tarball serves both settings.
 import type { BuildContext } from './context.js';
 
-/** Tar path prefixes (without the leading `./`) whose contents are dropped; the folders stay. */
+/** Tar paths (without the leading `./`): a folder (ending in `/`) keeps itself and loses its contents; a file goes. */
 export const STRIPPED_PATHS: readonly string[] = [
   'usr/share/doc/',
   'usr/share/man/',
@@ -12,13 +12,15 @@ export const STRIPPED_PATHS: readonly string[] = [
   'usr/share/lintian/',
   // udev's hardware database: names for USB/PCI ids and input quirks, nothing a VM's devices use.
   'usr/lib/udev/hwdb.d/',
+  // glibc's iconv converters for legacy character sets (~8 MB); UTF-8 and ASCII are built in.
+  'usr/lib/x86_64-linux-gnu/gconv/',
   'usr/lib/udev/hwdb.bin',
   'etc/udev/hwdb.bin',
 ];
 
 export function isStripped(tarPath: string): boolean {
   const p = tarPath.replace(/^\.?\/+/, '');
-  return STRIPPED_PATHS.some((prefix) => p.startsWith(prefix) && p !== prefix);
+  return STRIPPED_PATHS.some((prefix) => (prefix.endsWith('/') ? p.startsWith(prefix) && p !== prefix : p === prefix));
 }
 
 export async function strip(ctx: BuildContext): Promise<void> {
