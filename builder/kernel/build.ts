@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Listr, type ListrTask } from 'listr2';
-import { cacheKey, cacheRoot, type CachedKernel, lookup, lookupRequest, publish, rememberRequest, sha256 } from './cache.js';
+import { cacheKey, cacheRoot, type CachedKernel, lookup, lookupRequest, publish, rememberRequest, requestKey, sha256 } from './cache.js';
 import { defaultCmdline } from './cmdline.js';
 import { compileVmlinux } from './compile.js';
 import { configure } from './configure.js';
@@ -85,8 +85,7 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
       title: 'Look up the kernel cache',
       task: async (c, task) => {
         c.toolchain = await toolchainVersion();
-        const identity = await sourceIdentity(options.source);
-        c.requestKey = sha256(JSON.stringify(['cc.kernel.request.v1', identity, c.toolchain, c.request!.options.map((o) => [o.name, o.value])]));
+        c.requestKey = requestKey({ sourceIdentity: await sourceIdentity(options.source), compiler: c.toolchain, options: c.request!.options });
         const hit = await lookupRequest(c.requestKey);
         if (hit) {
           c.result = hit;

@@ -51,6 +51,11 @@ export function cacheKey(parts: { sourceVersion: string; config: string; compile
   return sha256(JSON.stringify(['cc.kernel.v1', parts.sourceVersion, sha256(parts.config), parts.compiler])).slice(0, 32);
 }
 
+/** What was asked, before Kconfig ran: the source's identity, the compiler and the requested options. */
+export function requestKey(parts: { sourceIdentity: string; compiler: string; options: readonly { name: string; value: string }[] }): string {
+  return sha256(JSON.stringify(['cc.kernel.request.v1', parts.sourceIdentity, parts.compiler, parts.options.map((o) => [o.name, o.value])]));
+}
+
 export async function lookup(key: string): Promise<CachedKernel | null> {
   const dir = join(kernelsDir(), key);
   const vmlinuxPath = join(dir, 'vmlinux');

@@ -50,7 +50,7 @@ export function parseFragment(text: string, file: string, name = basename(file))
         throw new KernelError(
           'fragment-syntax',
           `${file}:${line}: CONFIG_${match[1]}: value ${value} is not y, n, m, a number or a "quoted string"`,
-          'put comments on a line of their own',
+          value.includes('#') ? 'put comments on a line of their own' : 'strings need double quotes: CONFIG_X="text"',
         );
       }
     }
