@@ -2,6 +2,7 @@
 // its type, every symlink, and the text of the few files they edit or read (accounts, unit
 // files, the dpkg database). Built in one pass over the base's tar layers, cached beside the
 // base tarball as JSON.
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { Layer } from '../sources/source.js';
@@ -33,11 +34,16 @@ export function emptyIndex(): BaseIndex {
   return { types: { '/': 'dir' }, symlinks: {}, contents: {} };
 }
 
-/** Scans layers in order with overlay semantics (later entries win, whiteouts delete). */
-export async function indexLayers(layers: AsyncIterable<Layer>): Promise<BaseIndex> {
+/** Scans layers in order with overlay semantics (later entries win, whiteouts delete); `digest` covers every layer's bytes. */
+export async function indexLayers(layers: AsyncIterable<Layer>): Promise<{ index: BaseIndex; digest: string }> {
   const index = emptyIndex();
-  for await (const layer of layers) await indexTar(await layer.open(), layer, index);
-  return index;
+  const hash = createHash('sha256');
+  for await (const layer of layers) {
+    const stream = await layer.open();
+    stream.on('data', (chunk: Buffer) => hash.update(chunk));
+    await indexTar(stream, layer, index);
+  }
+  return { index, digest: hash.digest('hex') };
 }
 
 function remove(index: BaseIndex, path: string, keepSelf: boolean): void {

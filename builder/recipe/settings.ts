@@ -80,7 +80,7 @@ export const SETTINGS: readonly Setting[] = [
   setting({
     key: 'base.image',
     section: 'base',
-    parse: v.text(/^[a-z-]+:\S+$/, 'a transport-prefixed image reference such as oci:./layout:latest'),
+    parse: v.imageRef,
     help: 'A container image as `cc-build convert` takes it (oci:, docker-archive:, tar:, aci:).',
   }),
 

@@ -96,6 +96,14 @@ export function failAt(node: Node | undefined): (message: string, hint?: string)
 /** A path on the build host; relative paths are taken from the recipe's folder. */
 export const hostPath: Parse<string> = (node, cx) => path.resolve(cx.dir, text(undefined, 'a path')(node, cx));
 
+/** A container image as `cc-build convert` takes it; a relative path after the transport starts at the recipe's folder. */
+export const imageRef: Parse<string> = (node, cx) => {
+  const value = text(/^[a-z][a-z0-9-]*:\S+$/, 'a transport-prefixed image reference such as oci:./layout:latest')(node, cx);
+  const colon = value.indexOf(':');
+  const spec = value.slice(colon + 1);
+  return spec.startsWith('/') ? value : `${value.slice(0, colon)}:${path.resolve(cx.dir, spec)}`;
+};
+
 /** An absolute path inside the guest, normalised (`/etc//x/` → `/etc/x`). */
 export const guestPath: Parse<string> = (node, cx) => {
   const value = text(undefined, 'an absolute path in the guest')(node, cx);

@@ -43,6 +43,8 @@ export function readAccounts(root: RootView): Accounts {
 export function resolveId(accounts: Accounts, kind: 'user' | 'group', name: string): number {
   if (/^\d+$/.test(name)) return Number(name);
   const row = kind === 'user' ? accounts.passwd.find(name) : accounts.group.find(name);
+  // root is 0 by definition, also in a tree without /etc/passwd (a scratch base).
+  if (!row && name === 'root') return 0;
   if (!row) throw new BuildError('unknown-account', `the guest has no ${kind} "${name}"`, `add it under ${kind === 'user' ? 'users' : 'groups'}: in the recipe`);
   return Number(row[2]);
 }

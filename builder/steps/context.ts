@@ -29,6 +29,8 @@ export interface BuildContext {
 
   /** The base's tar layers, applied first (the strip step may add a path filter). */
   baseLayers: Layer[];
+  /** Releases the base source (archives read in place) once the image is written. */
+  closeBase?: () => Promise<void>;
   /** Identifies the base content for the image cache. */
   baseKey: string;
   /** Timestamp (seconds) for everything the recipe adds. */

@@ -8,7 +8,6 @@ export type BuildErrorKind =
   | 'no-install-section' // systemd.enable on a unit without [Install]
   | 'no-systemd' // systemd settings on a tree without systemd
   | 'bad-kernel' // kernel.vmlinux is not an ELF file
-  | 'unsupported' // a recipe form this build cannot make yet
   | 'output'; // the output folder cannot be written
 
 export class BuildError extends Error {

@@ -51,7 +51,7 @@ export const JOURNALD_DROPIN = '/etc/systemd/journald.conf.d/cc-guest.conf';
 
 export async function guestTuning(ctx: BuildContext): Promise<void> {
   const { root, recipe } = ctx;
-  if (!recipe.tuning.enabled) return;
+  if (!recipe.tuning.enabled || !hasSystemd(root)) return;
 
   // An empty machine-id: systemd makes a transient one per boot, so copies of one image differ.
   root.writeFile('/etc/machine-id', '', { mode: 0o444 });
@@ -61,7 +61,6 @@ export async function guestTuning(ctx: BuildContext): Promise<void> {
   // The recipe's name, unless the recipe writes /etc/hostname itself.
   if (!recipe.files.some((f) => f.path === '/etc/hostname')) root.writeFile('/etc/hostname', `${recipe.name}\n`);
 
-  if (!hasSystemd(root)) return;
   const wanted = new Set(recipe.systemd.enable);
   for (const unit of Object.keys(MASKED_UNITS)) {
     if (!wanted.has(unit) && findUnit(root, unit)) mask(root, unit);

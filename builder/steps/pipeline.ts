@@ -86,6 +86,7 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions = {}): P
       { renderer: options.renderer ?? 'silent', fallbackRenderer: 'simple', exitOnError: true, rendererOptions: { collapseErrors: true } } as never,
     ).run();
   } finally {
+    await ctx.closeBase?.();
     await fs.rm(staging, { recursive: true, force: true });
   }
   timings['total'] = Math.round(performance.now() - started);
