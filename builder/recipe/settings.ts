@@ -6,6 +6,7 @@
 // is `mode:` in each item of the `files:` list.
 import path from 'node:path';
 import { hostMirror } from '../sources/apt-sources.js';
+import { STRIP_GROUPS } from './types.js';
 import * as v from './values.js';
 import type { Parse } from './values.js';
 
@@ -138,7 +139,13 @@ export const SETTINGS: readonly Setting[] = [
   setting({ key: 'cpus', section: 'run', parse: v.integer(1, 64), default: 1, help: 'vCPUs cc-run gives by default.' }),
 
   setting({ key: 'tuning.enabled', section: 'tuning', parse: v.boolean, default: true, help: 'Apply the guest tuning steps (masked units, volatile journal, empty machine-id, no fstab).' }),
-  setting({ key: 'tuning.keep-docs', section: 'tuning', parse: v.boolean, default: false, help: 'Keep docs, man and info pages, locales and the udev hwdb.' }),
+  setting({
+    key: 'tuning.strip',
+    section: 'tuning',
+    parse: v.list(v.oneOf(STRIP_GROUPS)),
+    default: ['docs', 'locales', 'hwdb'],
+    help: `What to leave out of the base: ${STRIP_GROUPS.join(', ')} (perl: perl-base, used only by package maintainer scripts); [] keeps everything.`,
+  }),
   setting({ key: 'tuning.journal-size', section: 'tuning', parse: v.size, dump: v.formatSize, default: 4 * 2 ** 20, help: "Cap of the journal, kept in memory (RuntimeMaxUse=)." }),
 ];
 

@@ -14,8 +14,12 @@ export interface RecipeInput {
   cmdline?: string | string[];
   memory?: string | number;
   cpus?: number;
-  tuning?: { enabled?: boolean; 'keep-docs'?: boolean; 'journal-size'?: string | number };
+  tuning?: { enabled?: boolean; strip?: StripGroup[]; 'journal-size'?: string | number };
 }
+
+/** Groups of base paths the strip step can leave out (builder/steps/strip.ts lists their paths). */
+export const STRIP_GROUPS = ['docs', 'locales', 'hwdb', 'perl'] as const;
+export type StripGroup = (typeof STRIP_GROUPS)[number];
 
 export type DebianVariant = 'essential' | 'required' | 'minbase' | 'apt' | 'important' | 'standard';
 
@@ -69,5 +73,5 @@ export interface Recipe {
   cmdline: readonly string[];
   memory: number;
   cpus: number;
-  tuning: { enabled: boolean; keepDocs: boolean; journalSize: number };
+  tuning: { enabled: boolean; strip: readonly StripGroup[]; journalSize: number };
 }

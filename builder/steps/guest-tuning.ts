@@ -9,6 +9,7 @@ export const MASKED_UNITS: Readonly<Record<string, string>> = {
   // No modules in the tuned kernel, no hardware to wait for.
   'systemd-modules-load.service': 'the kernel has no modules',
   'kmod-static-nodes.service': 'the kernel has no modules',
+  'modprobe@.service': 'the kernel has no modules (and the image no modprobe)',
   'systemd-udev-settle.service': 'waits for every device to be probed; there is nothing to probe',
   'systemd-hwdb-update.service': 'rebuilds the hardware database the image leaves out',
   'systemd-pstore.service': 'no persistent crash storage',
@@ -33,6 +34,7 @@ export const MASKED_UNITS: Readonly<Record<string, string>> = {
   'systemd-journal-flush.service': 'the journal stays in memory',
   // Terminals that are not there: the login is serial-getty@ttyS0, started from console=ttyS0.
   'getty@.service': 'no virtual terminals',
+  'getty-static.service': 'starts getty@tty2-6 when logind is absent; no virtual terminals',
   'systemd-ask-password-console.path': 'no passwords to ask (no encrypted disks)',
   'systemd-ask-password-wall.path': 'no passwords to ask (no encrypted disks)',
   // Periodic maintenance of a machine that lives for one run.

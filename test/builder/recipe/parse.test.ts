@@ -36,7 +36,7 @@ test('a full recipe validates, with defaults and paths resolved against its fold
   assert.is(r.memory, 256 * 2 ** 20);
   assert.is(r.systemd.defaultTarget, 'multi-user.target');
   assert.ok(r.systemd.units['hello.service']!.includes('WantedBy=multi-user.target'));
-  assert.equal(r.tuning, { enabled: true, keepDocs: false, journalSize: 4 * 2 ** 20 });
+  assert.equal(r.tuning, { enabled: true, strip: ['docs', 'locales', 'hwdb'], journalSize: 4 * 2 ** 20 });
   assert.ok(Object.isFrozen(r) && Object.isFrozen(r.files[0]) && Object.isFrozen(r.base), 'deep-frozen');
 });
 
