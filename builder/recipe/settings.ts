@@ -87,7 +87,7 @@ export const SETTINGS: readonly Setting[] = [
 
   setting({ key: 'files[].path', section: 'files', parse: v.guestPath, required: true, help: 'Absolute path in the guest.' }),
   setting({ key: 'files[].source', section: 'files', parse: v.hostPath, help: "Host file to copy, relative to the recipe's folder." }),
-  setting({ key: 'files[].content', section: 'files', parse: v.text(undefined, 'the file content'), help: 'The file content, written inline.' }),
+  setting({ key: 'files[].content', section: 'files', parse: v.content, help: 'The file content, written inline.' }),
   setting({
     key: 'files[].mode',
     section: 'files',

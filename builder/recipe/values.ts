@@ -29,6 +29,13 @@ export function text(pattern?: RegExp, what = 'a string'): Parse<string> {
   };
 }
 
+/** Any text, empty included (file content). */
+export const content: Parse<string> = (node, cx) => {
+  const value = scalarValue(node, cx, 'text');
+  if (typeof value !== 'string') throw cx.fail(`expected text, found ${JSON.stringify(value)}`, 'put the content in quotes or after `|`');
+  return value;
+};
+
 export function oneOf<T extends string>(choices: readonly T[]): Parse<T> {
   return (node, cx) => {
     const value = scalarValue(node, cx, `one of ${choices.join(', ')}`);
