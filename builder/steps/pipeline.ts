@@ -25,7 +25,7 @@ export type Step = (ctx: BuildContext) => Promise<void>;
 
 export const STEPS: readonly { title: string; run: Step }[] = [
   { title: 'Base tree', run: base },
-  { title: 'Leave out docs, man pages, locales, hwdb', run: strip },
+  { title: 'Leave out what a guest never reads', run: strip },
   { title: 'Users and groups', run: accounts },
   { title: 'Files', run: files },
   { title: 'systemd units', run: systemd },
