@@ -71,7 +71,8 @@ async function fetchRelease(spec: DebianBaseSpec): Promise<Release> {
     }
   } catch (cause) {
     if (cause instanceof DebianError) throw cause;
-    const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+    const inner = (cause as { cause?: { code?: string; message?: string } }).cause;
+    const reason = inner?.code ?? inner?.message ?? (cause as Error).message;
     throw new DebianError('mirror-unreachable', `cannot reach the Debian mirror ${spec.mirror}: ${reason}`, 'check the network, or set base.debian.mirror to a reachable mirror', { cause });
   }
   const date = /^Date:\s*(.+)$/m.exec(body.toString('utf8'))?.[1];

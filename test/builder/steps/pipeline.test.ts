@@ -176,6 +176,13 @@ test('an unchanged recipe rebuilds from the cache, byte-identical, in under a se
   assert.ok(again.timings['total']! < 1000, `took ${again.timings['total']} ms`);
 });
 
+test('the same recipe built again without the cache gives a byte-identical image', async () => {
+  const file = path.join(dir, 'tiny.yaml');
+  const fresh = await buildRecipe(parseRecipe(RECIPE, file), { outDir: path.join(dir, 'fresh'), cache: new CacheStore(path.join(dir, 'fresh-cache')) });
+  assert.not.ok(fresh.cached.image);
+  assert.is(fresh.manifest.image!.sha256, first.manifest.image!.sha256);
+});
+
 test('a changed file rebuilds the image only; the same change again is a cache hit', async () => {
   const changed = RECIPE.replace('built from a recipe', 'built again');
   const a = await build(changed, path.join(dir, 'out2'));
@@ -216,6 +223,10 @@ test('enabling a unit the guest lacks fails naming it', async () => {
 
 test('an owner the guest lacks fails naming the file', async () => {
   await failsCleanly(RECIPE.replace('owner: app:staff', 'owner: www-data'), 'unknown-account', /files: \/usr\/local\/bin\/hello: the guest has no user "www-data"/);
+});
+
+test('no network to the Debian mirror: one clear error, nothing written', async () => {
+  await failsCleanly('base:\n  debian:\n    mirror: http://127.0.0.1:3/debian\nkernel:\n  vmlinux: vmlinux\n', 'mirror-unreachable', /cannot reach the Debian mirror http:\/\/127\.0\.0\.1:3\/debian: ECONNREFUSED/);
 });
 
 test('a scratch recipe with files builds a tree of just those files', async () => {
