@@ -152,7 +152,7 @@ async function runMmdebstrap(spec: DebianBaseSpec, epoch: number, out: string, l
 }
 
 /** The cached tarball as a source: one layer, no run configuration. */
-export function debianSource(rootfs: DebianRootfs, spec: DebianBaseSpec): RootfsSource {
+export function debianRootfsSource(rootfs: DebianRootfs, spec: DebianBaseSpec): RootfsSource {
   return {
     ref: `debian:${spec.suite}`,
     async *layers() {
