@@ -33,6 +33,7 @@ function rootfsEntries(): FixtureEntry[] {
     f('./usr/lib/systemd/system/multi-user.target', '[Unit]\nDescription=Multi-User\n'),
     f('./usr/lib/systemd/system/getty@.service', unit('[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n')),
     f('./usr/lib/systemd/system/systemd-udev-settle.service', unit('')),
+    f('./usr/lib/systemd/system/serial-getty@.service', '[Unit]\nBindsTo=dev-%i.device\nAfter=dev-%i.device systemd-user-sessions.service\n[Service]\nExecStart=-/sbin/agetty - $TERM\n'),
     f('./usr/lib/systemd/system/fstrim.timer', '[Timer]\nOnCalendar=weekly\n[Install]\nWantedBy=timers.target\n'),
     f('./usr/lib/systemd/system/cron.service', unit('[Install]\nWantedBy=multi-user.target\nAlias=crond.service\n')),
     d('./etc/systemd/'), d('./etc/systemd/system/'), d('./etc/systemd/system/timers.target.wants/'),
@@ -159,6 +160,11 @@ test('each step shows in the image (read-only loop mount)', async () => {
     assert.not.ok(fs.existsSync(path.join(root, 'etc/fstab')));
     assert.match(read(JOURNALD_DROPIN.slice(1)), /Storage=volatile\nRuntimeMaxUse=4194304\n/);
     assert.is(read('etc/hostname'), 'tiny\n');
+    // no udev in the tree: the serial getty must not wait for a device unit
+    const getty = read('etc/systemd/system/serial-getty@.service');
+    assert.not.match(getty, /BindsTo=/);
+    assert.match(getty, /^After=systemd-user-sessions\.service$/m);
+    assert.match(getty, /ExecStart=-\/sbin\/agetty/);
     // strip: contents gone, folders kept
     assert.not.ok(fs.existsSync(path.join(root, 'usr/share/doc/base/copyright')));
     assert.not.ok(fs.existsSync(path.join(root, 'usr/share/man/man1/true.1.gz')));
