@@ -71,7 +71,8 @@ async function runConvert(ref: string, output: string, o: { sizeBytes?: number; 
           },
         },
       ],
-      { renderer: o.quiet ? 'silent' : 'default', exitOnError: true, rendererOptions: { collapseErrors: true } },
+      // Errors are reported once, on stderr, by report(); without a terminal there is no progress.
+      { renderer: o.quiet ? 'silent' : 'default', fallbackRenderer: 'silent', exitOnError: true, registerSignalListeners: false },
     );
     await tasks.run();
     return result!;

@@ -5,4 +5,5 @@ import { registerConvert } from './convert.js';
 const cli = cac('cc-build');
 registerConvert(cli);
 cli.help();
-cli.parse();
+// cac drops a lone `-`; it means a tarball on stdin, which the tar transport reads as `tar:-`.
+cli.parse(process.argv.map((arg, i) => (i > 1 && arg === '-' ? 'tar:-' : arg)));

@@ -137,14 +137,16 @@ export class TarReader {
   /** Call at the end of the stream: a tar that stops early is an error. */
   finish(): void {
     if (this.state === 'eof' || (this.state === 'header' && this.headerFill === 0 && this.zeroBlocks > 0)) return;
-    const where = this.current ? `${this.archive}: ${printable(this.current.path)}` : this.archive;
+    const hint = 'the archive was cut short; download or create it again';
+    const current = this.current ? printable(this.current.path) : '';
     if (this.state === 'data') {
-      throw new TarError('truncated', `${where}: truncated tar (file data ends ${this.remaining} bytes early)`);
+      throw new TarError('truncated', `${this.archive}: ${current}: truncated tar (file data ends ${this.remaining} bytes early)`, hint);
     }
     if (this.entries === 0 && this.headerFill === 0 && this.state === 'header') {
       throw new TarError('truncated', `${this.archive}: empty input, not a tar archive`);
     }
-    throw new TarError('truncated', `${where}: truncated tar (no end-of-archive marker)`, 'the archive was cut short; download or create it again');
+    const after = this.current ? ` after ${current}` : '';
+    throw new TarError('truncated', `${this.archive}: truncated tar${after} (no end-of-archive marker)`, hint);
   }
 
   private onHeader(h: Buffer): void {
