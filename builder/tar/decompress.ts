@@ -37,8 +37,12 @@ export async function decompress(input: Readable, name: string): Promise<{ strea
       return { stream: raw, compression };
     case 'gzip': {
       const gunzip = createGunzip({ chunkSize: 1 << 18 });
-      raw.on('error', (err) => gunzip.destroy(err));
       const out = new PassThrough({ highWaterMark: 1 << 20 });
+      // An input error (e.g. a digest check upstream) passes through as it is, not as corrupt gzip.
+      raw.on('error', (err) => {
+        out.destroy(err);
+        gunzip.destroy();
+      });
       gunzip.on('error', (err) => out.destroy(new TarError('corrupt', `${name}: gzip data is corrupt (${err.message})`)));
       return { stream: raw.pipe(gunzip).pipe(out), compression };
     }
