@@ -60,7 +60,7 @@ const MIN_FREE_INODES = 64;
 const DEFAULT_MIN_FREE = 64 << 20;
 const DEFAULT_FREE_FRACTION = 0.25;
 const EXTENTS_IN_INODE = 4;
-const EXTENTS_PER_BLOCK = (BLOCK_SIZE - ext4_extent_header.sizeof) / ext4_extent.sizeof;
+const EXTENTS_PER_BLOCK = Math.floor((BLOCK_SIZE - ext4_extent_header.sizeof) / ext4_extent.sizeof);
 const FAST_SYMLINK_MAX = 59; // i_block holds 60 bytes including the NUL
 const LOG_GROUPS_PER_FLEX = 4;
 
