@@ -132,7 +132,11 @@ export class Ext4Writer {
   close(tree: FileTree): Ext4Result {
     if (this.closed) throw new Ext4Error('closed', 'ext4 writer used after close()');
     this.closed = true;
-    if (!tree.root.entries!.has('lost+found')) tree.mkdir('/lost+found', { mode: 0o700 });
+    // e2fsck insists on a /lost+found directory; anything else by that name is replaced, as it would.
+    if (tree.root.entries!.get('lost+found')?.kind !== 'dir') {
+      tree.remove('/lost+found');
+      tree.mkdir('/lost+found', { mode: 0o700 });
+    }
 
     // 1. inode numbers: root 2, lost+found 11 (as mke2fs), then depth-first in name order.
     const inodes: (Node | undefined)[] = [];
@@ -141,10 +145,8 @@ export class Ext4Writer {
     inodes[EXT4_ROOT_INO] = tree.root;
     numbers.set(tree.root, EXT4_ROOT_INO);
     const lpf = tree.root.entries!.get('lost+found')!;
-    if (lpf.kind === 'dir') {
-      inodes[EXT4_GOOD_OLD_FIRST_INO] = lpf;
-      numbers.set(lpf, EXT4_GOOD_OLD_FIRST_INO);
-    }
+    inodes[EXT4_GOOD_OLD_FIRST_INO] = lpf;
+    numbers.set(lpf, EXT4_GOOD_OLD_FIRST_INO);
     let next = EXT4_GOOD_OLD_FIRST_INO + 1;
     for (const [path, node] of tree.walk()) {
       if (!numbers.has(node)) {
