@@ -1,7 +1,7 @@
 // convertToImage end to end: tars covering every entry kind and metadata become images that
 // e2fsck passes and that, loop-mounted, match the tar entry by entry.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -146,6 +146,27 @@ test('large files start 2 MiB-aligned; small symlinks are fast, long ones use a 
   const frag = debugfs(image, 'ex /home/u/fragmented');
   assert.match(frag, /^\s*0\/ 2\s/m, 'two-level extent tree for 1400 extents');
   assert.is((frag.match(/^\s*2\/ 2\s/gm) ?? []).length, 1400, '1400 leaf extents');
+});
+
+test('the kernel mounts it read-write (checksums agree) and e2fsck is clean after writes', async () => {
+  if (!canMount()) return;
+  const copy = join(dir, 'rw.ext4');
+  copyFileSync(image, copy);
+  const mnt = mkdtempSync(join(tmpdir(), 'cc-rw-'));
+  const m = run('mount', ['-o', 'loop,rw', '-t', 'ext4', copy, mnt]);
+  assert.is(m.status, 0, m.stderr);
+  try {
+    mkdirSync(join(mnt, 'new/dir'), { recursive: true });
+    for (let i = 0; i < 300; i++) writeFileSync(join(mnt, 'new/dir', `f${i}`), `file ${i}\n`.repeat(i));
+    appendFileSync(join(mnt, 'etc/hosts'), '10.0.0.1 guest\n');
+    rmSync(join(mnt, 'home/u/big.bin'));
+    writeFileSync(join(mnt, 'home/u/fragmented'), 'rewritten');
+    assert.is(run('setfattr', ['-n', 'user.added', '-v', 'later', join(mnt, 'etc/many-xattrs')]).status, 0);
+  } finally {
+    run('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+  assertFsckClean(copy);
 });
 
 test('deterministic: the same input gives a byte-identical image', async () => {
