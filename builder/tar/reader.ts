@@ -241,7 +241,10 @@ export class TarReader {
         if (!xattrs.has(name)) xattrs.set(name, Buffer.from(pax[key]!.toString('latin1'), 'base64'));
       }
     }
-    const dataSize = pax.size ? paxInt(pax.size, 'size', path, this.archive) : size;
+    // Only regular files and GNU dump directories carry data; like Go's archive/tar (which writes
+    // most OCI layers) the size of links, devices, fifos and directories is ignored.
+    const hasData = type === 'file' || typeflag === 'D';
+    const dataSize = !hasData ? 0 : pax.size ? paxInt(pax.size, 'size', path, this.archive) : size;
     const header: TarHeader = {
       path,
       type,
@@ -261,8 +264,7 @@ export class TarReader {
     this.current = header;
     this.entries++;
     this.sink.entry(header);
-    // Hard links, symlinks and devices may declare a size; their bytes are skipped.
-    const skipped = type === 'file' ? 0 : dataSize;
+    const skipped = type === 'file' ? 0 : dataSize; // a dump directory's listing
     this.remaining = header.size;
     this.padding = pad(dataSize) + skipped;
     if (this.remaining === 0) this.endEntry();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TarReader, type TarHeader } from '../../../builder/tar/reader.js';
-import { capabilityXattr, rawEntry } from '../../helpers/tar-fixture.js';
+import { capabilityXattr, rawEntry, ustarHeader } from '../../helpers/tar-fixture.js';
 
 function read(tar: Buffer, chunk = 777): { headers: TarHeader[]; data: Map<string, Buffer> } {
   const headers: TarHeader[] = [];
@@ -66,6 +66,23 @@ test('PAX: binary xattr values byte-exact, ns mtimes, later records win', () => 
   assert.is(headers[0]!.path, Buffer.from('bin/pïng').toString('latin1'), 'names are kept as bytes');
   assert.equal(headers[0]!.mtime, { sec: 1700000000, nsec: 42 });
   assert.ok(headers[0]!.xattrs.get('security.capability')!.equals(cap));
+});
+
+test('links, devices and directories carry no data whatever their size field says', () => {
+  const tar = Buffer.concat([
+    ustarHeader({ name: 'target', type: '0', size: 3 }),
+    Buffer.concat([Buffer.from('abc'), Buffer.alloc(509)]),
+    ustarHeader({ name: 'hard', type: '1', size: 3, linkname: 'target' }),
+    ustarHeader({ name: 'dir/', type: '5', size: 4096 }),
+    ustarHeader({ name: 'after', type: '0', size: 0 }),
+    Buffer.alloc(1024),
+  ]);
+  assert.equal(read(tar).headers.map((h) => [h.path, h.type, h.size]), [
+    ['target', 'file', 3],
+    ['hard', 'hardlink', 0],
+    ['dir/', 'dir', 0],
+    ['after', 'file', 0],
+  ]);
 });
 
 test('errors: bad checksum, truncated data, missing end marker', () => {
