@@ -346,10 +346,12 @@ export class FileTree {
       if (!child || child.kind !== 'dir') {
         if (child) this.unref(child);
         child = new Node('dir', this.defaults('dir', {}));
-        child.layer = layer;
         child.links = 1;
         dir.entries!.set(name, child);
       }
+      // A directory this layer writes into is this layer's too: an opaque marker later in the
+      // same layer must keep the path to what the layer added.
+      child.layer = Math.max(child.layer, layer);
       dir = child;
     }
     return dir;

@@ -193,6 +193,7 @@ test('layers: whiteouts, opaque directories, replaced data is scrubbed', async (
   const plain = await packTar([{ name: 'lit/.wh.literal', content: 'not a whiteout in a plain tar' }]);
   const upper = await packTar([
     { name: 'a/.wh.gone', content: '' },
+    { name: 'b/sub/added-before-marker', content: 'same layer as the marker' },
     { name: 'b/.wh..wh..opq', content: '' },
     { name: 'b/z', content: 'z' },
     { name: 'c/', type: 'directory' },
@@ -214,7 +215,8 @@ test('layers: whiteouts, opaque directories, replaced data is scrubbed', async (
   if (!canMount()) return;
   await withMount(out, (root) => {
     assert.equal(readdirSync(join(root, 'a')), ['keep']);
-    assert.equal(readdirSync(join(root, 'b')), ['z']);
+    assert.equal(readdirSync(join(root, 'b')).sort(), ['sub', 'z']);
+    assert.equal(readdirSync(join(root, 'b/sub')), ['added-before-marker'], 'lower b/sub/deep hidden, same-layer file kept');
     assert.equal(readdirSync(join(root, 'c')), ['inside']);
     assert.is(readFileSync(join(root, 'big'), 'utf8'), 'small now');
     assert.equal(readdirSync(join(root, 'lit')), ['.wh.literal']);
