@@ -17,7 +17,8 @@ export interface ImageRunConfig {
   user: { uid: number; gid: number; name?: string; group?: string; additionalGids?: number[] };
   exposedPorts: string[];
   labels: Record<string, string>;
-  /** Where it came from: transport-prefixed source and the manifest (or ACI) digest. */
+  /** Where it came from: the image's name in its source (ref.name, RepoTag, ACI name:version) and the
+   *  manifest (docker-archive: config; ACI: image ID) digest; no path, so every transport of one image agrees. */
   source: { ref: string; digest: string };
 }
 

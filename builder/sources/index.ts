@@ -3,11 +3,19 @@
 import type { RootfsSource, SourceOpener, SourceOptions } from './source.js';
 import { SourceError } from './errors.js';
 import { openTarSource } from './tar.js';
+import { openOci } from './oci.js';
+import { openOciArchive } from './oci-archive.js';
+import { openDockerArchive } from './docker-archive.js';
+import { openAci } from './aci.js';
 
 export { SourceError } from './errors.js';
 
 const TRANSPORTS: Record<string, SourceOpener> = {
   tar: openTarSource,
+  oci: openOci,
+  'oci-archive': openOciArchive,
+  'docker-archive': openDockerArchive,
+  aci: openAci,
 };
 
 export const DEFAULT_SOURCE_OPTIONS: SourceOptions = { platform: { os: 'linux', architecture: 'amd64' } };
