@@ -80,7 +80,7 @@ interface Boot {
 }
 
 async function boot(result: BuildResult): Promise<Boot> {
-  const append = result.manifest.cmdline.split(' ').filter((a) => a !== 'pci=off').join(' ');
+  const append = result.manifest.cmdline;
   const run = await bootQemu({ kernel: result.outputs.kernel, pmemImage: result.outputs.image, append, timeoutMs: 420_000, watch: { text: 'cc-bench end', onSeen: () => {}, stop: true } });
   const uptime = /cc-bench uptime=([0-9.]+)/.exec(run.console)?.[1];
   if (!uptime) throw new Error(`${result.manifest.name}: no cc-bench marker; console:\n${run.console.slice(-3000)}`);
