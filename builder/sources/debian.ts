@@ -145,7 +145,7 @@ async function runMmdebstrap(spec: DebianBaseSpec, epoch: number, out: string, l
   if (status === 0) return;
   const missing = tail.map((l) => /Unable to locate package (\S+)/.exec(l)?.[1]).filter(Boolean);
   if (missing.length) {
-    throw new DebianError('unknown-package', `${spec.suite} has no package ${missing.join(', ')}`, 'check base.debian.packages (apt-cache policy NAME shows what a suite has)');
+    throw new DebianError('unknown-package', `${spec.suite} has no package ${missing.join(', ')}`, 'check base.debian.packages; `apt-cache policy NAME` shows what a suite has');
   }
   const last = tail.filter((l) => /^E:|error/i.test(l)).pop() ?? tail.pop() ?? `exit status ${status}`;
   throw new DebianError('mmdebstrap-failed', `mmdebstrap failed: ${last.trim()}`, 'the lines above are its output');

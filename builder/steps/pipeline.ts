@@ -83,7 +83,8 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions = {}): P
           timings[step.title] = Math.round(performance.now() - t0);
         },
       })),
-      { renderer: options.renderer ?? 'silent', fallbackRenderer: 'simple', exitOnError: true, rendererOptions: { collapseErrors: true } } as never,
+      // The CLI prints the error once, as one line; the task list only marks the step that failed.
+      { renderer: options.renderer ?? 'silent', fallbackRenderer: 'simple', exitOnError: true, rendererOptions: { showErrorMessage: false } } as never,
     ).run();
   } finally {
     await ctx.closeBase?.();
