@@ -197,7 +197,7 @@ export class Ext4Writer {
       const data = inodes[ino]?.data;
       if (!data) continue;
       const ext = data as Extent;
-      for (let i = 0; i < ext.runs.length; i += 2) setBits(blockBitmaps, ext.start + ext.runs[i]!, ext.start + ext.runs[i]! + ext.runs[i + 1]!);
+      for (let i = 0; i < ext.runs.length; i += 3) setBits(blockBitmaps, ext.runs[i + 2]!, ext.runs[i + 2]! + ext.runs[i + 1]!);
     }
     setBits(blockBitmaps, this.metaStart, end);
     setBits(blockBitmaps, total, groups * BLOCKS_PER_GROUP); // padding past the end of the image
@@ -404,8 +404,10 @@ export class Ext4Writer {
         const ext = node.data as Extent | null;
         const leaves: Leaf[] = [];
         if (ext) {
-          for (let i = 0; i < ext.runs.length; i += 2) leaves.push(...splitRuns(ext.runs[i]!, ext.start + ext.runs[i]!, ext.runs[i + 1]!));
-          for (let i = 1; i < ext.runs.length; i += 2) sectors += ext.runs[i]! * (BLOCK_SIZE / 512);
+          for (let i = 0; i < ext.runs.length; i += 3) {
+            leaves.push(...splitRuns(ext.runs[i]!, ext.runs[i + 2]!, ext.runs[i + 1]!));
+            sectors += ext.runs[i + 1]! * (BLOCK_SIZE / 512);
+          }
           size = ext.size;
         }
         sectors += this.extentTree(iblock, leaves, ino);
