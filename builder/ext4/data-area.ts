@@ -119,6 +119,11 @@ export class DataArea implements DataStore {
     this.hash.update(data);
   }
 
+  /** A copy of the content hash so far, to derive more from without ending it. */
+  peekHash(): Hash {
+    return this.hash.copy();
+  }
+
   /** The content hash of everything stored so far; later writes no longer count. */
   seal(): Buffer {
     this.sealed = true;

@@ -248,11 +248,25 @@ test('a directory of 5000 entries', async () => {
   await convertToImage(bufferSource([{ name: 'many.tar', tar: await packTar(many) }]), out);
   assertFsckClean(out);
   if (!canMount()) return;
+  assert.match(debugfs(out, 'htree_dump /many'), /Number of entries \(count\): \d+/, 'a hashed (htree) directory');
   await withMount(out, (root) => {
     const names = readdirSync(join(root, 'many'));
     assert.is(names.length, 5000);
-    assert.is(readFileSync(join(root, 'many/file-with-a-longish-name-04321'), 'utf8'), '4321');
+    for (const i of [0, 1234, 4321, 4999]) {
+      const name = `file-with-a-longish-name-${String(i).padStart(5, '0')}`;
+      assert.is(readFileSync(join(root, 'many', name), 'utf8'), String(i), `lookup of ${name} through the index`);
+    }
   });
+  // The kernel inserts into our index (splitting leaves) and e2fsck still agrees.
+  const mnt = mkdtempSync(join(tmpdir(), 'cc-rw-'));
+  assert.is(run('mount', ['-o', 'loop,rw', '-t', 'ext4', out, mnt]).status, 0);
+  try {
+    for (let i = 0; i < 2000; i++) writeFileSync(join(mnt, 'many', `added-later-${i}`), '');
+  } finally {
+    run('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+  assertFsckClean(out);
 });
 
 test('compression is told by magic bytes, not the file name', async () => {
