@@ -14,6 +14,7 @@ export const BLOCK_SIZE = 4096;
 /** 2 MiB in blocks: the huge-page size DAX maps, and the image size granule. */
 export const HUGE_BLOCKS = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
+const TAIL = Buffer.alloc(BLOCK_SIZE);
 const STAGING_BYTES = 8 << 20;
 
 /** Where a file's bytes are: runs of written blocks inside the span of blocks the file holds. */
@@ -207,7 +208,8 @@ export class DataArea implements DataStore {
 
 /** Splits one file's stream into whole blocks, skipping all-zero ones. */
 class FileWriter implements DataWriter {
-  private readonly carry = Buffer.allocUnsafe(BLOCK_SIZE);
+  /** A block split across chunks; allocated on first need (most files never split one). */
+  private carry: Buffer | null = null;
   private carryLen = 0;
   /** Next logical block to be written. */
   private lblock = 0;
@@ -229,29 +231,35 @@ class FileWriter implements DataWriter {
     if (this.written > this.size) throw new Error(`more data than the declared size (${this.size} bytes)`);
     let off = 0;
     if (this.carryLen > 0) {
+      const carry = this.carry!;
       const take = Math.min(BLOCK_SIZE - this.carryLen, chunk.length);
-      chunk.copy(this.carry, this.carryLen, 0, take);
+      chunk.copy(carry, this.carryLen, 0, take);
       this.carryLen += take;
       off = take;
-      if (this.carryLen < BLOCK_SIZE) return;
-      this.blocks(this.carry);
+      if (this.carryLen < BLOCK_SIZE && this.written < this.size) return;
+      carry.fill(0, this.carryLen);
+      this.blocks(carry);
       this.carryLen = 0;
+      if (off === chunk.length) return;
     }
     const whole = Math.floor((chunk.length - off) / BLOCK_SIZE) * BLOCK_SIZE;
     if (whole > 0) this.blocks(chunk.subarray(off, off + whole));
     off += whole;
-    if (off < chunk.length) {
-      chunk.copy(this.carry, 0, off);
-      this.carryLen = chunk.length - off;
+    if (off === chunk.length) return;
+    if (this.written === this.size) {
+      // The file's last, partial block: padded with zeros in a scratch block used only right here.
+      TAIL.fill(0);
+      chunk.copy(TAIL, 0, off);
+      this.blocks(TAIL);
+      return;
     }
+    this.carry ??= Buffer.allocUnsafe(BLOCK_SIZE);
+    chunk.copy(this.carry, 0, off);
+    this.carryLen = chunk.length - off;
   }
 
   end(): Extent {
     if (this.written !== this.size) throw new Error(`file data ends after ${this.written} of ${this.size} bytes`);
-    if (this.carryLen > 0) {
-      this.carry.fill(0, this.carryLen);
-      this.blocks(this.carry);
-    }
     const n = this.runs.length;
     const used = n === 0 ? 0 : this.runs[n - 1]! + this.runs[n - 2]! - this.start;
     const reserved = Math.ceil(this.size / BLOCK_SIZE);
@@ -264,7 +272,7 @@ class FileWriter implements DataWriter {
     const n = buf.length / BLOCK_SIZE;
     let runStart = -1;
     for (let i = 0; i <= n; i++) {
-      const zero = i === n || ZERO_BLOCK.equals(buf.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+      const zero = i === n || ZERO_BLOCK.compare(buf, i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE) === 0;
       if (!zero && runStart < 0) {
         runStart = i;
         // A hole of 2 MiB or more needs no space: later blocks move down by whole 2 MiB steps,
