@@ -361,3 +361,45 @@ export const ACL_TAG = {
   MASK: 0x10,
   OTHER: 0x20,
 } as const;
+
+/** bg_flags */
+export const EXT4_BG = { INODE_UNINIT: 0x0001, BLOCK_UNINIT: 0x0002, INODE_ZEROED: 0x0004 } as const;
+
+/** s_checksum_type */
+export const EXT4_CRC32C_CHKSUM = 1;
+
+/** struct ext4_extent_tail: follows eh_max entries in an extent block (metadata_csum). */
+export const ext4_extent_tail = { sizeof: 4, et_checksum: 0 } as const;
+
+/** struct ext4_dir_entry_tail: a fake entry closing each directory block (metadata_csum). */
+export const ext4_dir_entry_tail = {
+  sizeof: 12,
+  det_reserved_zero1: 0,
+  det_rec_len: 4, // u16
+  det_reserved_zero2: 6, // u8
+  det_reserved_ft: 7, // u8
+  det_checksum: 8,
+} as const;
+export const EXT4_FT_DIR_CSUM = 0xde;
+
+/**
+ * Hashed directories (fs/ext4/namei.c): block 0 is a dx_root, fake "." and ".." entries (the
+ * second spanning the block) followed by dx_root_info and the dx_entry table; the other blocks are
+ * ordinary leaf blocks holding the names whose hashes fall in each entry's range.
+ */
+export const dx_root = {
+  sizeof: 32,
+  dot: 0, // fake_dirent + ".\0\0\0"
+  dotdot: 12, // fake_dirent + "..\0\0"
+  info_reserved_zero: 24,
+  info_hash_version: 28, // u8
+  info_length: 29, // u8, always 8
+  info_indirect_levels: 30, // u8
+  info_unused_flags: 31, // u8
+} as const;
+/** struct dx_countlimit: takes the place of the first dx_entry's hash. */
+export const dx_countlimit = { sizeof: 4, limit: 0, count: 2 } as const;
+export const dx_entry = { sizeof: 8, hash: 0, block: 4 } as const;
+/** struct dx_tail: after `limit` entries when metadata_csum is on. */
+export const dx_tail = { sizeof: 8, dt_reserved: 0, dt_checksum: 4 } as const;
+export const EXT4_HTREE_EOF_32BIT = 0x7fffffff;

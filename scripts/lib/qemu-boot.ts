@@ -17,8 +17,8 @@ export interface QemuBoot {
   legacyPmem?: { image: string; addr: number };
   memory?: string;
   timeoutMs?: number;
-  /** Called with the host's ms since launch the first time the console prints this text. */
-  watch?: { text: string; onSeen: (ms: number) => void };
+  /** Called with the host's ms since launch the first time the console prints this text; `stop` ends QEMU then (a guest that does not power off). */
+  watch?: { text: string; onSeen: (ms: number) => void; stop?: boolean };
 }
 
 export interface QemuResult {
@@ -61,6 +61,7 @@ export async function bootQemu(boot: QemuBoot): Promise<QemuResult> {
     if (boot.watch && !seen && output.includes(boot.watch.text)) {
       seen = true;
       boot.watch.onSeen(Date.now() - started);
+      if (boot.watch.stop) child.kill('SIGKILL');
     }
   };
   child.stdout.on('data', collect);
