@@ -23,7 +23,7 @@ export const openTarSource: SourceOpener = async (spec) => {
     async open() {
       if (stdin && opened) throw new SourceError('invalid', 'stdin can be read only once');
       opened = true;
-      const input = stdin ? process.stdin : createReadStream(spec, { highWaterMark: 1 << 20 });
+      const input = stdin ? process.stdin : createReadStream(spec, { highWaterMark: 4 << 20 });
       return (await decompress(input, name)).stream;
     },
   };
