@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Ext4Writer, type Ext4Result } from './ext4/writer.js';
 import type { RootfsSource } from './sources/source.js';
 import { FileTree } from './tree/tree.js';
+import { BuilderError } from './errors.js';
 
 export interface ImageOptions {
   /** Exact image size in bytes (rounded up to 2 MiB). */
@@ -24,16 +25,7 @@ export interface ImageResult extends Ext4Result {
   path: string;
 }
 
-export class ConvertError extends Error {
-  constructor(
-    readonly kind: 'output-folder-missing' | 'output-is-directory',
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'ConvertError';
-  }
-}
+export class ConvertError extends BuilderError<'output-folder-missing' | 'output-is-directory'> {}
 
 /** Builds an ext4 image at `outPath` from whatever `fill` puts into the tree. */
 export async function buildImage(outPath: string, options: ImageOptions, fill: (tree: FileTree) => Promise<void>): Promise<ImageResult> {

@@ -5,15 +5,11 @@ import { posix } from 'node:path';
 import { IMAGE_CONFIG_PATH, type ImageRunConfig } from '../manifest/image-manifest.js';
 import type { DeclaredRunConfig, RootfsSource } from './sources/source.js';
 import { TreeError, type FileTree } from './tree/tree.js';
+import { BuilderError } from './errors.js';
 
 export type RunConfigErrorKind = 'unknown-user' | 'unknown-group' | 'bad-id' | 'bad-working-dir';
 
-export class RunConfigError extends Error {
-  override name = 'RunConfigError';
-  constructor(readonly kind: RunConfigErrorKind, message: string, readonly hint?: string) {
-    super(message);
-  }
-}
+export class RunConfigError extends BuilderError<RunConfigErrorKind> {}
 
 /** Reads a file of the converted tree (symlinks resolved inside it); null when absent. */
 export type TreeFileReader = (path: string) => Buffer | null | Promise<Buffer | null>;

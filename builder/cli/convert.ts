@@ -6,6 +6,7 @@ import { storeRunConfig } from '../runconfig.js';
 import { DEFAULT_SOURCE_OPTIONS, openSource, transports } from '../sources/index.js';
 import type { ImageRunConfig } from '../../manifest/image-manifest.js';
 import { report } from './errors.js';
+import { helpSection } from './help.js';
 import { parseSize } from './size.js';
 
 interface ConvertFlags {
@@ -17,9 +18,19 @@ interface ConvertFlags {
   aciStore?: string;
 }
 
+const SOURCE_FORMS = [
+  'tar:FILE                         a rootfs tarball: plain, gzip, xz, zstd or bzip2 (read by content)',
+  '-                                a rootfs tarball on stdin',
+  'oci:DIR[:REF]                    an OCI image layout (REF may be left out when it holds one image)',
+  'oci-archive:FILE[:REF]           a tar of an OCI image layout',
+  'docker-archive:FILE[:NAME:TAG]   a `docker save` tarball',
+  'aci:FILE                         an appc image; dependencies come from --aci-store',
+];
+
 export function registerConvert(cli: CAC): void {
-  cli
+  const command = cli
     .command('convert <source>', `Convert a rootfs tarball or container image to a DAX-ready ext4 image (transports: ${transports().join(', ')}, - for stdin)`)
+    .usage('convert SOURCE -o OUT.ext4 [--size SIZE | --free SIZE] [--json]')
     .option('-o, --output <file>', 'Image to write (written to a temp file beside it, renamed when complete)')
     .option('--size <size>', 'Exact image size, e.g. 2G (rounded up to 2 MiB)')
     .option('--free <size>', 'Free space to leave when --size is not given (default: 25% of the content, at least 64M)')
@@ -46,6 +57,7 @@ export function registerConvert(cli: CAC): void {
         report(err, flags.debug);
       }
     });
+  helpSection(command, 'Sources', SOURCE_FORMS);
 }
 
 async function runConvert(
@@ -89,8 +101,10 @@ async function runConvert(
           },
         },
       ],
-      // Errors are reported once, on stderr, by report(); without a terminal there is no progress.
-      { renderer: o.quiet ? 'silent' : 'default', fallbackRenderer: 'silent', exitOnError: true, registerSignalListeners: false },
+      // The spinner and layer progress show while it runs and are cleared at the end, so what stays
+      // is one line: the result on stdout or report()'s error on stderr. Without a terminal there is
+      // no progress.
+      { renderer: o.quiet ? 'silent' : 'default', fallbackRenderer: 'silent', exitOnError: true, registerSignalListeners: false, rendererOptions: { clearOutput: true } },
     );
     await tasks.run();
     return runConfig ? { ...result!, runConfig } : result!;

@@ -5,6 +5,8 @@ import type { CAC } from 'cac';
 import { buildKernel } from '../kernel/build.js';
 import { KernelError } from '../kernel/error.js';
 import { DEFAULT_FRAGMENTS } from '../kernel/fragments.js';
+import { report } from './errors.js';
+import { helpSection } from './help.js';
 
 interface KernelFlags {
   fragments?: string;
@@ -12,16 +14,19 @@ interface KernelFlags {
   output?: string;
   jobs?: number;
   json?: boolean;
+  debug?: boolean;
 }
 
 export function registerKernelCommand(cli: CAC): void {
-  cli
+  const command = cli
     .command('kernel', 'Build the guest vmlinux from Kconfig fragments (cached)')
+    .usage('kernel [--fragments LIST] [--source DIR] [-o VMLINUX] [--json]')
     .option('--fragments <list>', `Comma-separated fragment names in kernel-config/ or paths (default: ${DEFAULT_FRAGMENTS.join(',')})`)
     .option('--source <dir>', "Kernel source tree (default: Debian's linux-source-6.1, extracted into the cache)")
     .option('-o, --output <file>', 'Where to write the vmlinux', { default: 'vmlinux' })
     .option('-j, --jobs <n>', 'Parallel make jobs (default: all cores)')
     .option('--json', 'Print the result as JSON (path, size, config hash, cmdline)')
+    .option('--debug', 'Print the cause chain of errors')
     .example('cc-build kernel -o out/vmlinux')
     .example('cc-build kernel --fragments base,console,virtio,pmem-dax -o small.vmlinux')
     .example('cc-build kernel --source ~/src/linux-6.1 --fragments base,console,./my.config -o vmlinux --json')
@@ -29,11 +34,13 @@ export function registerKernelCommand(cli: CAC): void {
       try {
         await runKernel(flags);
       } catch (error) {
-        if (!(error instanceof KernelError)) throw error;
-        process.stderr.write(`cc-build kernel: ${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}\n`);
-        process.exitCode = 1;
+        report(error, flags.debug);
       }
     });
+  helpSection(command, 'Cache', [
+    'Built kernels are kept in $XDG_CACHE_HOME/cc/kernels/KEY/ (default ~/.cache/cc), keyed by the kernel',
+    'version, the merged .config, the compiler and the command line: an unchanged build is a copy.',
+  ]);
 }
 
 async function runKernel(flags: KernelFlags): Promise<void> {

@@ -1,6 +1,8 @@
 // cc-build: the command-line entry. Subcommands live one per file beside this one.
+import { readFileSync } from 'node:fs';
 import { cac } from 'cac';
 import { registerConvert } from './convert.js';
+import { installHelp } from './help.js';
 import { registerKernelCommand } from './kernel.js';
 import { registerRecipe } from './recipe.js';
 
@@ -9,6 +11,8 @@ registerConvert(cli);
 registerKernelCommand(cli);
 // The default command: cc-build RECIPE.yaml (registered last so named commands match first).
 registerRecipe(cli);
-cli.help();
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+cli.version(pkg.version);
+installHelp(cli, 'Builds guests that run as tiny KVM virtual machines: an ext4 image made for virtio-pmem and DAX,\n  a tuned vmlinux, and a manifest that cc-run reads.');
 // cac drops a lone `-`; it means a tarball on stdin, which the tar transport reads as `tar:-`.
 cli.parse(process.argv.map((arg, i) => (i > 1 && arg === '-' ? 'tar:-' : arg)));

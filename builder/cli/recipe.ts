@@ -5,6 +5,7 @@ import { dumpRecipe } from '../recipe/dump.js';
 import { readRecipe } from '../recipe/parse.js';
 import { buildRecipe } from '../steps/pipeline.js';
 import { report } from './errors.js';
+import { helpSection } from './help.js';
 
 interface RecipeFlags {
   output: string;
@@ -14,8 +15,9 @@ interface RecipeFlags {
 }
 
 export function registerRecipe(cli: CAC): void {
-  cli
+  const command = cli
     .command('[recipe]', 'Build a guest from a recipe: OUT/NAME.ext4, OUT/NAME.vmlinux, OUT/NAME.json')
+    .usage('RECIPE.yaml [-o DIR] [--json | --print-config]')
     .option('-o, --output <dir>', 'Output folder', { default: 'out' })
     .option('--json', 'Print the result (manifest, output paths, cache hits, step timings) as JSON')
     .option('--print-config', 'Print the validated recipe, every default filled in, as JSON; build nothing')
@@ -51,4 +53,5 @@ export function registerRecipe(cli: CAC): void {
         process.off('SIGTERM', onSignal);
       }
     });
+  helpSection(command, 'Recipes', ['Every setting, its default and an example: recipes/README.md; examples in recipes/*.yaml.']);
 }

@@ -9,6 +9,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { readSync, writeSync } from 'node:fs';
 import type { DataRef, DataStore, DataWriter } from '../tree/data-store.js';
+import { BuilderError } from '../errors.js';
 
 export const BLOCK_SIZE = 4096;
 /** 2 MiB in blocks: the huge-page size DAX maps, and the image size granule. */
@@ -30,16 +31,7 @@ export class Extent implements DataRef {
   ) {}
 }
 
-export class DataAreaError extends Error {
-  constructor(
-    readonly kind: 'too-large',
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'DataAreaError';
-  }
-}
+export class DataAreaError extends BuilderError<'too-large'> {}
 
 export interface DataAreaOptions {
   /** Blocks at the start that are not for data (superblock and group descriptors). */

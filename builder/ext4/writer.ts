@@ -56,6 +56,7 @@ import {
 import { crc32c, crc32cU32 } from './crc32c.js';
 import { DX_TAIL_OFFSET, directoryBlocks, type DirEntry } from './directory.js';
 import { toExt4Xattrs, writeIbodyXattrs, xattrBlock, type Xattr } from './xattr.js';
+import { BuilderError } from '../errors.js';
 
 // ---- layout constants ----
 const BLOCKS_PER_GROUP = 8 * BLOCK_SIZE; // one bitmap block per group
@@ -98,16 +99,7 @@ export interface Ext4Result {
 
 export type Ext4ErrorKind = 'too-large' | 'name-too-long' | 'too-many-links' | 'symlink-too-long' | 'xattr-too-large' | 'closed';
 
-export class Ext4Error extends Error {
-  constructor(
-    readonly kind: Ext4ErrorKind,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'Ext4Error';
-  }
-}
+export class Ext4Error extends BuilderError<Ext4ErrorKind> {}
 
 interface Leaf {
   lblock: number;

@@ -14,6 +14,7 @@ import {
   ext4_xattr_header,
   posix_acl_xattr_entry,
 } from './format.js';
+import { BuilderError } from '../errors.js';
 
 export interface Xattr {
   index: number;
@@ -50,11 +51,9 @@ export function toExt4Xattrs(xattrs: Map<string, Buffer>, label: string): Xattr[
   return out.sort((a, b) => a.index - b.index || a.name.length - b.name.length || Buffer.compare(a.name, b.name));
 }
 
-export class XattrError extends Error {
-  readonly kind = 'xattr';
+export class XattrError extends BuilderError<'xattr'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'XattrError';
+    super('xattr', message);
   }
 }
 

@@ -219,7 +219,14 @@ export async function buildKernel(
   try {
     // listr2 types the renderer statically; the three names share one option shape here.
     const interval = options.progressIntervalMs ?? (renderer === 'simple' ? 15_000 : 250);
-    await new Listr<KernelBuildContext>(kernelTasks({ ...options, progressIntervalMs: interval }), { ctx, renderer: renderer as 'default', fallbackRenderer: 'simple', exitOnError: true }).run();
+    // The caller reports the error once; the task list only marks the step that failed.
+    await new Listr<KernelBuildContext>(kernelTasks({ ...options, progressIntervalMs: interval }), {
+      ctx,
+      renderer: renderer as 'default',
+      fallbackRenderer: 'simple',
+      exitOnError: true,
+      rendererOptions: { showErrorMessage: false },
+    }).run();
   } finally {
     await ctx.release?.();
   }

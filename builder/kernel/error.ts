@@ -1,4 +1,5 @@
 // The one error class of the kernel builder: each failure names the file, option or command involved.
+import { BuilderError } from '../errors.js';
 
 export type KernelErrorKind =
   | 'fragment-syntax'
@@ -12,14 +13,4 @@ export type KernelErrorKind =
   | 'vmlinux-invalid'
   | 'cache';
 
-export class KernelError extends Error {
-  override name = 'KernelError';
-  constructor(
-    readonly kind: KernelErrorKind,
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class KernelError extends BuilderError<KernelErrorKind> {}

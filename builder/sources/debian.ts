@@ -15,22 +15,13 @@ import type { BaseSpec } from '../recipe/types.js';
 import type { CacheStore } from '../cache/store.js';
 import { cacheKey } from '../cache/store.js';
 import type { RootfsSource } from './source.js';
+import { BuilderError } from '../errors.js';
 
 export type DebianBaseSpec = Extract<BaseSpec, { kind: 'debian' }>;
 
 export type DebianErrorKind = 'mirror-unreachable' | 'unknown-package' | 'mmdebstrap-missing' | 'mmdebstrap-failed';
 
-export class DebianError extends Error {
-  override name = 'DebianError';
-  constructor(
-    readonly kind: DebianErrorKind,
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class DebianError extends BuilderError<DebianErrorKind> {}
 
 /** The merged-/usr hook: without it the usrmerge package runs and pulls in perl (~50 MB). */
 export const MERGED_USR_HOOKS = '/usr/share/mmdebstrap/hooks/merged-usr';

@@ -1,4 +1,5 @@
 // Errors of the build steps: each names the step and the recipe entry it is about.
+import { BuilderError } from '../errors.js';
 
 export type BuildErrorKind =
   | 'missing-file' // a files: source that cannot be read
@@ -11,14 +12,4 @@ export type BuildErrorKind =
   | 'output' // the output folder cannot be written
   | 'aborted'; // Ctrl-C or SIGTERM
 
-export class BuildError extends Error {
-  override name = 'BuildError';
-  constructor(
-    readonly kind: BuildErrorKind,
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class BuildError extends BuilderError<BuildErrorKind> {}

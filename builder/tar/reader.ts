@@ -4,6 +4,7 @@
 //
 // Names and link targets are kept as "byte strings": one UTF-16 code unit per byte (latin1), so
 // names that are not valid UTF-8 survive unchanged into the image.
+import { BuilderError } from '../errors.js';
 
 export type TarEntryType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
 
@@ -39,16 +40,7 @@ export interface TarSink {
 
 export type TarErrorKind = 'truncated' | 'corrupt' | 'unsupported';
 
-export class TarError extends Error {
-  constructor(
-    readonly kind: TarErrorKind,
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'TarError';
-  }
-}
+export class TarError extends BuilderError<TarErrorKind> {}
 
 const BLOCK = 512;
 

@@ -7,6 +7,7 @@ import type { Layer } from '../sources/source.js';
 import { TarReader, printable, type TarHeader, type TarSink, type Timestamp } from '../tar/reader.js';
 import type { DataRef, DataStore, DataWriter } from './data-store.js';
 import { fromBytes, joinPath, splitPath, toBytes } from './path.js';
+import { BuilderError } from '../errors.js';
 
 export type { Timestamp } from '../tar/reader.js';
 export type NodeKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
@@ -31,17 +32,7 @@ export type TreeErrorKind =
   | 'bad-entry'
   | 'aborted';
 
-export class TreeError extends Error {
-  constructor(
-    readonly kind: TreeErrorKind,
-    message: string,
-    readonly hint?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'TreeError';
-  }
-}
+export class TreeError extends BuilderError<TreeErrorKind> {}
 
 /** One inode of the tree. Hard links are several directory entries naming the same Node. */
 export class Node {

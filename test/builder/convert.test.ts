@@ -1,8 +1,7 @@
 // convertToImage end to end: tars covering every entry kind and metadata become images that
 // e2fsck passes and that, loop-mounted, match the tar entry by entry.
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,8 +20,9 @@ import {
   xattrsOf,
 } from '../helpers/image-check.js';
 import { capabilityXattr, packTar, rawEntry, type FixtureEntry } from '../helpers/tar-fixture.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cc-convert-'));
+const dir = scratchDir('convert');
 const big = randomBytes(3 << 20);
 const holey = Buffer.concat([Buffer.alloc(1 << 20), Buffer.from('middle'), Buffer.alloc((1 << 20) + 17), Buffer.from('end')]);
 const manyXattrs: Record<string, string> = {};
@@ -95,8 +95,6 @@ test.before(async () => {
   });
 });
 
-test.after(() => rmSync(dir, { recursive: true, force: true }));
-
 test('every entry kind: e2fsck -fn is clean and the image is DAX-ready', () => {
   assertFsckClean(image);
   const st = statSync(image);
@@ -152,20 +150,14 @@ test('the kernel mounts it read-write (checksums agree) and e2fsck is clean afte
   if (!canMount()) return;
   const copy = join(dir, 'rw.ext4');
   copyFileSync(image, copy);
-  const mnt = mkdtempSync(join(tmpdir(), 'cc-rw-'));
-  const m = run('mount', ['-o', 'loop,rw', '-t', 'ext4', copy, mnt]);
-  assert.is(m.status, 0, m.stderr);
-  try {
+  await withMount(copy, (mnt) => {
     mkdirSync(join(mnt, 'new/dir'), { recursive: true });
     for (let i = 0; i < 300; i++) writeFileSync(join(mnt, 'new/dir', `f${i}`), `file ${i}\n`.repeat(i));
     appendFileSync(join(mnt, 'etc/hosts'), '10.0.0.1 guest\n');
     rmSync(join(mnt, 'home/u/big.bin'));
     writeFileSync(join(mnt, 'home/u/fragmented'), 'rewritten');
     assert.is(run('setfattr', ['-n', 'user.added', '-v', 'later', join(mnt, 'etc/many-xattrs')]).status, 0);
-  } finally {
-    run('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
-  }
+  }, 'rw');
   assertFsckClean(copy);
 });
 
@@ -258,14 +250,9 @@ test('a directory of 5000 entries', async () => {
     }
   });
   // The kernel inserts into our index (splitting leaves) and e2fsck still agrees.
-  const mnt = mkdtempSync(join(tmpdir(), 'cc-rw-'));
-  assert.is(run('mount', ['-o', 'loop,rw', '-t', 'ext4', out, mnt]).status, 0);
-  try {
+  await withMount(out, (mnt) => {
     for (let i = 0; i < 2000; i++) writeFileSync(join(mnt, 'many', `added-later-${i}`), '');
-  } finally {
-    run('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
-  }
+  }, 'rw');
   assertFsckClean(out);
 });
 

@@ -3,18 +3,17 @@
 // read-write and written to; the file on disk stays unchanged. QEMU TCG (no /dev/kvm needed) and a
 // built guest vmlinux (CC_VMLINUX, default the reference build in /var/tmp/kbuild/ref/vmlinux).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { convertToImage } from '../../builder/convert.js';
 import { bufferSource, sha256File } from '../helpers/image-check.js';
 import { packTar } from '../helpers/tar-fixture.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const VMLINUX = process.env.CC_VMLINUX ?? '/var/tmp/kbuild/ref/vmlinux';
-const dir = mkdtempSync(join(tmpdir(), 'cc-dax-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('dax');
 
 const INIT = `#!/bin/sh
 bb=/bin/busybox

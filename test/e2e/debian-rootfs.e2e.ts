@@ -1,8 +1,7 @@
 // A real Debian rootfs (mmdebstrap --variant=minbase bookworm, made by scripts/make-debian-rootfs.ts
 // and cached in /var/tmp/cc-image) converts, passes e2fsck, is DAX-ready, and matches the tarball
 // entry by entry when loop-mounted. Slow (network, ~100 MB): not in the default test run.
-import { createReadStream, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,9 +9,9 @@ import { convertToImage } from '../../builder/convert.js';
 import { openSource } from '../../builder/sources/index.js';
 import { DEFAULT_ROOTFS, makeDebianRootfs } from '../../scripts/make-debian-rootfs.js';
 import { assertFsckClean, canMount, compareWithTar, run, sha256File, tarIndex, withMount } from '../helpers/image-check.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cc-debian-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('debian');
 
 let tarball = '';
 let image = '';

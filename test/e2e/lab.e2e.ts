@@ -3,8 +3,7 @@
 // same commands run directly.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
@@ -12,10 +11,11 @@ import * as assert from 'uvu/assert';
 import { runInLab, type LabResult } from '../../scripts/kvm-lab.js';
 import { makeBusyboxExt4 } from '../../scripts/fixtures/busybox-ext4.js';
 import { qemuGuestArgv, qemuGuestShellLine } from '../../scripts/lab-qemu-guest.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const VMLINUX = process.env.CC_LAB_VMLINUX ?? '/var/tmp/kbuild/ref/vmlinux';
-const work = mkdtempSync(join(tmpdir(), 'cc-lab-e2e-'));
+const work = scratchDir('lab-e2e');
 const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 function expectOk(r: LabResult): void {
@@ -144,5 +144,4 @@ test('QEMU -accel kvm boots the reference vmlinux with an ext4 root on virtio-pm
   console.log(`  two QEMU guest boots inside (${r.mode}): ${r.wallS.toFixed(1)} s wall`);
 });
 
-test.after(() => rmSync(work, { recursive: true, force: true }));
 test.run();

@@ -2,16 +2,16 @@
 // One line, exit 1, no output, the cache unchanged. And a build stopped while mmdebstrap runs.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { pvhElf } from '../helpers/pvh-elf.js';
+import { scratchDir } from '../helpers/scratch.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 
 test('a package that does not exist', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-badpkg-'));
+  const dir = scratchDir('badpkg');
   fs.writeFileSync(path.join(dir, 'vmlinux'), pvhElf());
   fs.writeFileSync(path.join(dir, 'bad.yaml'), 'base:\n  debian:\n    packages: [systemd-sysv, no-such-package-cc]\nkernel:\n  vmlinux: vmlinux\n');
   const cache = path.join(dir, 'cache');
@@ -26,7 +26,7 @@ test('a package that does not exist', () => {
 });
 
 test('SIGTERM while mmdebstrap runs: "interrupted", exit 130, no output, no cache entry', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-int-'));
+  const dir = scratchDir('int');
   fs.writeFileSync(path.join(dir, 'vmlinux'), pvhElf());
   fs.writeFileSync(path.join(dir, 'int.yaml'), 'base:\n  debian:\n    packages: [systemd-sysv]\nkernel:\n  vmlinux: vmlinux\n');
   const cache = path.join(dir, 'cache');

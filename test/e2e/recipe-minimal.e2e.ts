@@ -4,44 +4,26 @@
 //
 // CC_TEST_VMLINUX=/path/to/vmlinux builds a copy of the recipe with that prebuilt kernel instead
 // (a machine where the tuned kernel is not cached yet: the build takes ~25 min on 2 cores).
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { BuildResult } from '../../builder/steps/pipeline.js';
 import { JOURNALD_DROPIN, MASKED_UNITS } from '../../builder/steps/guest-tuning.js';
-import { bootQemu } from '../../scripts/lib/qemu-boot.js';
 import { assertFsckClean, canMount, sha256File, withMount } from '../helpers/image-check.js';
+import { bootBuilt, ccBuild, recipeWithTestKernel, ROOT } from '../helpers/recipe-build.js';
+import { scratchDir } from '../helpers/scratch.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-recipe-e2e-'));
+const work = scratchDir('recipe-e2e');
+const recipe = () => recipeWithTestKernel(path.join(ROOT, 'recipes/minimal.yaml'), path.join(work, 'minimal.yaml'));
 let result: BuildResult;
 
-function recipeFile(): string {
-  const original = path.join(ROOT, 'recipes/minimal.yaml');
-  const vmlinux = process.env['CC_TEST_VMLINUX'];
-  if (!vmlinux) return original;
-  const copy = path.join(work, 'minimal.yaml');
-  fs.writeFileSync(copy, `${fs.readFileSync(original, 'utf8')}kernel:\n  vmlinux: ${path.resolve(vmlinux)}\n`);
-  return copy;
-}
-
-function ccBuild(...args: string[]): { status: number; stdout: string; stderr: string; ms: number } {
-  const t0 = Date.now();
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/cc-build.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
-}
-
 test.before(() => {
-  const r = ccBuild(recipeFile(), '-o', path.join(work, 'out'), '--json');
+  const r = ccBuild(recipe(), '-o', path.join(work, 'out'), '--json');
   assert.is(r.status, 0, r.stderr);
   result = JSON.parse(r.stdout);
   console.log(`  built in ${r.ms} ms: ${JSON.stringify(result.timings)}`);
 });
-
-test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 test('the image is at most 80 MB, fsck-clean, and the manifest names it', () => {
   assert.ok(result.manifest.image!.size <= 80e6, `${result.manifest.image!.size} bytes`);
@@ -74,7 +56,7 @@ test('every tuning step is in the image', async () => {
 });
 
 test('a rebuild of the unchanged recipe comes from the cache, identical, in under a second of build time', () => {
-  const r = ccBuild(recipeFile(), '-o', path.join(work, 'again'), '--json');
+  const r = ccBuild(recipe(), '-o', path.join(work, 'again'), '--json');
   assert.is(r.status, 0, r.stderr);
   const again: BuildResult = JSON.parse(r.stdout);
   assert.ok(again.cached.image);
@@ -88,13 +70,7 @@ test('boots under QEMU TCG from virtio-pmem to multi-user.target; the image file
   // The manifest's command line, with systemd's status lines shown on the console.
   const append = [...result.manifest.cmdline.split(' ').filter((a) => a !== 'quiet'), 'systemd.show_status=1'].join(' ');
   let reachedMs: number | undefined;
-  const run = await bootQemu({
-    kernel: result.outputs.kernel,
-    pmemImage: result.outputs.image,
-    append,
-    timeoutMs: 300_000,
-    watch: { text: 'login:', onSeen: (ms) => (reachedMs = ms), stop: true },
-  });
+  const run = await bootBuilt(result, append, { text: 'login:', onSeen: (ms) => (reachedMs = ms), stop: true });
   const plain = run.console.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
   const show = `console:\n${plain.slice(-3000)}`;
   assert.match(plain, /Reached target .*Multi-User System/, show);

@@ -29,9 +29,10 @@ export function canMount(): boolean {
   return false;
 }
 
-export async function withMount<T>(image: string, fn: (dir: string) => Promise<T> | T): Promise<T> {
+/** Loop-mounts `image` (read-only unless `mode` is 'rw') for `fn`, then unmounts it. */
+export async function withMount<T>(image: string, fn: (dir: string) => Promise<T> | T, mode: 'ro' | 'rw' = 'ro'): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'cc-mnt-'));
-  const m = run('mount', ['-o', 'loop,ro', '-t', 'ext4', image, dir]);
+  const m = run('mount', ['-o', `loop,${mode}`, '-t', 'ext4', image, dir]);
   if (m.status !== 0) throw new Error(`mount ${image}: ${m.stderr}`);
   try {
     return await fn(dir);

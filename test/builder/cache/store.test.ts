@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CacheStore, cacheKey } from '../../../builder/cache/store.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 test('cacheKey ignores object key order, not list order', () => {
   assert.is(cacheKey({ a: 1, b: [1, 2] }), cacheKey({ b: [1, 2], a: 1 }));
@@ -11,7 +11,7 @@ test('cacheKey ignores object key order, not list order', () => {
 });
 
 test('put publishes whole entries; a failing producer leaves nothing', async () => {
-  const store = new CacheStore(fs.mkdtempSync(path.join(os.tmpdir(), 'cc-cache-')));
+  const store = new CacheStore(scratchDir('cache'));
   await store.put('k', 'a.txt', (tmp) => fs.promises.writeFile(tmp, 'A'));
   await store.put('k', 'b.txt', async (tmp) => {
     await fs.promises.writeFile(tmp, 'half');
@@ -22,7 +22,7 @@ test('put publishes whole entries; a failing producer leaves nothing', async () 
 });
 
 test('prune keeps the most recently used entries, with all their files', async () => {
-  const store = new CacheStore(fs.mkdtempSync(path.join(os.tmpdir(), 'cc-cache-')));
+  const store = new CacheStore(scratchDir('cache'));
   for (const [i, key] of ['old', 'mid', 'new'].entries()) {
     for (const ext of ['ext4', 'json']) {
       await store.put('images', `${key}.${ext}`, (tmp) => fs.promises.writeFile(tmp, key));

@@ -1,17 +1,17 @@
 // cc-build convert as users run it: stdin, --json, and bad input that must give a one-line error
 // naming the entry, a non-zero exit, and no output or temp file left behind.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assertFsckClean } from '../../helpers/image-check.js';
 import { packTar } from '../../helpers/tar-fixture.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/cc-build.js', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'cc-cli-'));
+const dir = scratchDir('cli');
 
 function ccBuild(args: string[], input?: Buffer) {
   const r = spawnSync(process.execPath, [BIN, ...args], { input, cwd: dir });
@@ -31,7 +31,6 @@ test.before(async () => {
   ]);
   writeFileSync(join(dir, 'good.tar'), good);
 });
-test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('convert - reads a tarball from stdin and prints JSON', () => {
   const r = ccBuild(['convert', '-', '-o', 'stdin.ext4', '--json'], good);

@@ -1,10 +1,10 @@
 // cc-build RECIPE as users run it: one line on a mistake, the validated recipe on --print-config.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../../../..');
 
@@ -14,7 +14,7 @@ function ccBuild(...args: string[]) {
 }
 
 test('a recipe typo: exit 1, one line with file:line:col and the suggestion, no output folder', () => {
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-cli-'));
+  const out = scratchDir('cli');
   const r = ccBuild('test/fixtures/recipes/typo-key.yaml', '-o', path.join(out, 'o'));
   assert.is(r.status, 1);
   assert.is(r.stderr, 'cc-build: test/fixtures/recipes/typo-key.yaml:5:5: unknown setting "pakages" in base.debian (did you mean "packages"?)\n');

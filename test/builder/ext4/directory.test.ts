@@ -1,14 +1,14 @@
 // Directory name hashes agree with e2fsprogs (debugfs dx_hash, the reference implementation).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dirhash } from '../../../builder/ext4/directory.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 test('half_md4 (signed) hashes match debugfs dx_hash, with and without a seed', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-dxhash-'));
+  const dir = scratchDir('dxhash');
   const dummy = join(dir, 'dummy.img');
   writeFileSync(dummy, Buffer.alloc(1 << 20));
   spawnSync('mke2fs', ['-q', '-F', dummy]);

@@ -1,8 +1,7 @@
 // The kernel cache in a temporary $XDG_CACHE_HOME: atomic entries, the request index, and a
 // repeated build answered from the cache without touching any kernel source.
 import { readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,12 +11,13 @@ import { defaultCmdline } from '../../../builder/kernel/cmdline.js';
 import { loadFragments, mergeFragments } from '../../../builder/kernel/fragments.js';
 import { sourceIdentity } from '../../../builder/kernel/source.js';
 import { toolchainVersion } from '../../../builder/kernel/toolchain.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const saved = process.env.XDG_CACHE_HOME;
 let home: string;
 
 test.before.each(async () => {
-  home = await mkdtemp(join(tmpdir(), 'cc-cache-'));
+  home = scratchDir('cache');
   process.env.XDG_CACHE_HOME = home;
 });
 test.after.each(async () => {
@@ -44,7 +44,7 @@ test('the key changes with the source version, the config, the compiler and the 
 });
 
 test('publish stores vmlinux, config and meta.json under the key, with nothing left in staging', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cc-built-'));
+  const dir = scratchDir('built');
   await writeFile(join(dir, 'vmlinux'), 'ELF!');
   await writeFile(join(dir, '.config'), 'CONFIG_A=y\n');
   const entry = await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k1'));
@@ -68,7 +68,7 @@ test('an entry without meta.json is not a hit', async () => {
 
 test('a repeated request is answered from the cache at once, without a kernel source', async () => {
   const { options } = mergeFragments(await loadFragments(['base', 'console']));
-  const dir = await mkdtemp(join(tmpdir(), 'cc-built-'));
+  const dir = scratchDir('built');
   await writeFile(join(dir, 'vmlinux'), 'ELF!');
   await writeFile(join(dir, '.config'), 'CONFIG_A=y\n');
   await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k2'));

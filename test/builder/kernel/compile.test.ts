@@ -1,16 +1,16 @@
 // A failed compile shows the compiler's errors and where the full log is. The "kernel" here is a
 // Makefile whose vmlinux target fails the way gcc does, so no kernel is built.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileVmlinux } from '../../../builder/kernel/compile.js';
 import { KernelError } from '../../../builder/kernel/error.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 test('compiler errors are picked out of the make output; the full log is kept', async () => {
-  const src = await mkdtemp(join(tmpdir(), 'cc-fake-src-'));
-  const build = await mkdtemp(join(tmpdir(), 'cc-fake-build-'));
+  const src = scratchDir('fake-src');
+  const build = scratchDir('fake-build');
   const recipe = [
     'vmlinux:',
     '\t@echo "  CC      init/main.o"',

@@ -1,22 +1,17 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyOptions, parseDotConfig, satisfies } from '../../../builder/kernel/dotconfig.js';
 import { KernelError } from '../../../builder/kernel/error.js';
 import { DEFAULT_FRAGMENTS, FRAGMENT_DIR, loadFragments, mergeFragments, parseFragment } from '../../../builder/kernel/fragments.js';
+import { rejection } from '../../helpers/rejection.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const rejects = async (fn: () => unknown, kind: string, message: RegExp): Promise<void> => {
-  try {
-    await fn();
-  } catch (error) {
-    assert.instance(error, KernelError);
-    assert.is((error as KernelError).kind, kind);
-    assert.match((error as KernelError).message, message);
-    return;
-  }
-  assert.unreachable(`expected a ${kind} error`);
+  const error = await rejection(Promise.resolve().then(fn), KernelError);
+  assert.is(error.kind, kind);
+  assert.match(error.message, message);
 };
 
 test('parses every value form and "is not set"', () => {
@@ -71,7 +66,7 @@ test('the shipped fragments parse, and every option has a comment line saying wh
 });
 
 test('fragments given as paths; a later fragment overrides an earlier one', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'cc-frag-'));
+  const dir = scratchDir('frag');
   await writeFile(join(dir, 'a'), 'CONFIG_X=y\nCONFIG_Y=y\n');
   await writeFile(join(dir, 'b'), 'CONFIG_X=n\nCONFIG_Y=y\n');
   const merged = mergeFragments(await loadFragments([join(dir, 'a'), join(dir, 'b')]));

@@ -1,8 +1,5 @@
 // Merge and olddefconfig on the real Kconfig of linux-source-6.1 (seconds, no compiling), then the
 // dropped-option check: what it must catch and how it explains it.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { configure } from '../../../builder/kernel/configure.js';
@@ -12,6 +9,7 @@ import { type Kconfig, readKconfig } from '../../../builder/kernel/kconfig.js';
 import type { KernelSource } from '../../../builder/kernel/source.js';
 import { formatUnmet, verifyConfig } from '../../../builder/kernel/verify.js';
 import { kernelSourceForTests } from './kernel-source.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 let source: KernelSource;
 let kconfig: Kconfig;
@@ -20,9 +18,8 @@ let buildDir: string;
 test.before(async () => {
   source = await kernelSourceForTests();
   kconfig = readKconfig(source.dir);
-  buildDir = await mkdtemp(join(tmpdir(), 'cc-kconfig-'));
+  buildDir = scratchDir('kconfig');
 });
-test.after(() => rm(buildDir, { recursive: true, force: true }));
 
 test('the Kconfig reader agrees with a real .config: no symbol that is on has an unmet dependency', async () => {
   const { readFile } = await import('node:fs/promises');

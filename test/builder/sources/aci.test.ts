@@ -3,7 +3,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -13,8 +12,10 @@ import { IMAGE_CONFIG_PATH } from '../../../manifest/image-manifest.js';
 import { assertFsckClean, withMount } from '../../helpers/image-check.js';
 import { diffSnapshots, snapshotDir } from '../../helpers/dir-snapshot.js';
 import { platform } from './oci-fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
-const work = mkdtempSync(join(tmpdir(), 'cc-aci-'));
+const work = scratchDir('aci');
 const store = join(work, 'store');
 mkdirSync(store);
 const bin = join(process.cwd(), 'bin/cc-build.js');
@@ -69,15 +70,7 @@ function convert(source: string, output: string, extra: string[] = []) {
   return { status: r.status, stderr: r.stderr, json: r.status === 0 ? JSON.parse(r.stdout) : undefined };
 }
 
-
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try { await p; } catch (err) {
-    assert.instance(err, SourceError, String(err));
-    return err as SourceError;
-  }
-  assert.unreachable('expected a failure');
-  throw new Error();
-}
+const failure = (p: Promise<unknown>) => rejection(p, SourceError);
 
 test('dependencies resolve depth-first from the store: core, base, app', async () => {
   const src = await openAci(appAci, { platform, aciStore: store });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FALLBACK_MIRROR, hostMirror, parseAptSources } from '../../../builder/sources/apt-sources.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 test('deb822 stanzas: enabled deb entries with their suites', () => {
   const text = `Types: deb
@@ -30,7 +30,7 @@ test('one-line sources.list, options in brackets skipped', () => {
 });
 
 test('hostMirror picks the source serving the suite, else deb.debian.org', () => {
-  const etc = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-apt-'));
+  const etc = scratchDir('apt');
   fs.mkdirSync(path.join(etc, 'sources.list.d'));
   fs.writeFileSync(path.join(etc, 'sources.list.d/debian.sources'), 'Types: deb\nURIs: http://proxy.local:3142/debian/\nSuites: bookworm\nComponents: main\n');
   assert.is(hostMirror('bookworm', etc), 'http://proxy.local:3142/debian');

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,17 +9,12 @@ import { SourceError } from '../../../builder/sources/errors.js';
 import { TarIndex } from '../../../builder/sources/tar-index.js';
 import { dumpLayers, dumpStream } from './layer-streams.js';
 import { ociFixtures, platform } from './oci-fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const fx = await ociFixtures();
 
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try { await p; } catch (err) {
-    assert.instance(err, SourceError, String(err));
-    return err as SourceError;
-  }
-  assert.unreachable('expected a failure');
-  throw new Error();
-}
+const failure = (p: Promise<unknown>) => rejection(p, SourceError);
 
 if (fx) {
   test('docker-archive: same layer streams and run config as the OCI image it was copied from', async () => {
@@ -46,7 +40,7 @@ if (fx) {
   });
 
   test('a changed byte in a layer fails while streaming, naming the layer', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-dock-'));
+    const dir = scratchDir('dock');
     const copy = join(dir, 'bad.tar');
     const bytes = readFileSync(fx.dockerArchive);
     const index = await TarIndex.open(fx.dockerArchive);
@@ -65,7 +59,7 @@ if (fx) {
   });
 
   test('legacy layout: manifest.json naming HEX/layer.tar in per-layer directories (docker save)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-dock-legacy-'));
+    const dir = scratchDir('dock-legacy');
     const tree = join(dir, 'x');
     execFileSync('mkdir', [tree]);
     execFileSync('tar', ['-xf', fx.dockerArchive, '-C', tree]);
@@ -83,7 +77,7 @@ if (fx) {
   });
 
   test('Docker 25+ layout: manifest.json naming blobs/sha256/HEX', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-dock-25-'));
+    const dir = scratchDir('dock-25');
     const tree = join(dir, 'x');
     execFileSync('mkdir', ['-p', join(tree, 'blobs/sha256')]);
     execFileSync('tar', ['-xf', fx.dockerArchive, '-C', tree]);

@@ -1,8 +1,7 @@
 // Every container transport through `cc-build convert`, checked against the reference tools:
 // the loop-mounted image equals `umoci unpack` of the same image, entry by entry.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tarStream from 'tar-stream';
 import { test } from 'uvu';
@@ -11,16 +10,16 @@ import { IMAGE_CONFIG_PATH } from '../../../manifest/image-manifest.js';
 import { assertFsckClean, withMount } from '../../helpers/image-check.js';
 import { diffSnapshots, snapshotDir, type DirSnapshot } from '../../helpers/dir-snapshot.js';
 import { ociFixtures } from './oci-fixtures.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const fx = await ociFixtures();
-const out = mkdtempSync(join(tmpdir(), 'cc-convert-img-'));
+const out = scratchDir('convert-img');
 const bin = join(process.cwd(), 'bin/cc-build.js');
 
 function convert(source: string, output: string, extra: string[] = []) {
   const r = spawnSync(process.execPath, [bin, 'convert', source, '-o', output, '--json', ...extra], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: r.status === 0 ? JSON.parse(r.stdout) : undefined };
 }
-
 
 const OURS = ['/.cc', '/lost+found'];
 const snapshotImage = (image: string) => withMount(image, (dir) => ({
@@ -90,7 +89,7 @@ if (fx && process.getuid?.() === 0) {
   });
 
   test('no root needed: nobody converts the oci-archive to the same bytes', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-nobody-'));
+    const dir = scratchDir('nobody');
     const archive = join(dir, 'image.tar');
     cpSync(fx.ociArchive, archive);
     spawnSync('chmod', ['-R', 'a+rwX', dir]);
@@ -108,7 +107,7 @@ if (fx && process.getuid?.() === 0) {
 
   /** A copy of the layout to break. */
   const layoutCopy = () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'cc-layout-')), 'layout');
+    const dir = join(scratchDir('layout'), 'layout');
     cpSync(fx.layout, dir, { recursive: true });
     return dir;
   };

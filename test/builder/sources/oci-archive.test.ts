@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,17 +8,12 @@ import { openOciArchive } from '../../../builder/sources/oci-archive.js';
 import { SourceError } from '../../../builder/sources/errors.js';
 import { dumpLayers } from './layer-streams.js';
 import { ociFixtures, platform } from './oci-fixtures.js';
+import { rejection } from '../../helpers/rejection.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const fx = await ociFixtures();
 
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try { await p; } catch (err) {
-    assert.instance(err, SourceError, String(err));
-    return err as SourceError;
-  }
-  assert.unreachable('expected a failure');
-  throw new Error();
-}
+const failure = (p: Promise<unknown>) => rejection(p, SourceError);
 
 if (fx) {
   test('oci-archive: gives the same run config and layer streams as oci: for the skopeo copy', async () => {
@@ -39,7 +33,7 @@ if (fx) {
   });
 
   test('a truncated archive, a non-tar file and a missing file are refused naming the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-ociarc-'));
+    const dir = scratchDir('ociarc');
     const cut = join(dir, 'cut.tar');
     writeFileSync(cut, readFileSync(fx.ociArchive));
     truncateSync(cut, 3000);
@@ -53,7 +47,7 @@ if (fx) {
   });
 
   test('a blob missing from the archive is refused naming its digest', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cc-ociarc-'));
+    const dir = scratchDir('ociarc');
     const manifest = JSON.parse(execFileSync('tar', ['-xOf', fx.ociArchive, 'index.json']).toString()).manifests[0];
     const layers = JSON.parse(execFileSync('tar', ['-xOf', fx.ociArchive, `blobs/sha256/${manifest.digest.slice(7)}`]).toString()).layers;
     const victim = `blobs/sha256/${layers[2].digest.slice(7)}`;

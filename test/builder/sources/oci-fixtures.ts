@@ -1,14 +1,13 @@
 // Shared by the source tests: builds the umoci/skopeo fixtures once per test process.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeOciFixtures, type OciFixtures } from '../../../scripts/make-oci-fixtures.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 let made: Promise<OciFixtures> | undefined;
 
 /** The fixtures, or null (with the reason printed) outside CI when root or a tool is missing. */
 export async function ociFixtures(): Promise<OciFixtures | null> {
-  made ??= makeOciFixtures(join(mkdtempSync(join(tmpdir(), 'cc-oci-')), 'fx'));
+  made ??= makeOciFixtures(join(scratchDir('oci'), 'fx'));
   try {
     return await made;
   } catch (err) {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -10,18 +10,13 @@ import { openOci } from '../../../builder/sources/oci.js';
 import { SourceError } from '../../../builder/sources/errors.js';
 import { ociFixtures, platform } from './oci-fixtures.js';
 import { dumpLayers, dumpStream } from './layer-streams.js';
+import { rejection } from '../../helpers/rejection.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 const fx = await ociFixtures();
 const open = (spec: string) => openOci(spec, { platform });
 
-async function failure(p: Promise<unknown>): Promise<SourceError> {
-  try { await p; } catch (err) {
-    assert.instance(err, SourceError, String(err));
-    return err as SourceError;
-  }
-  assert.unreachable('expected a failure');
-  throw new Error();
-}
+const failure = (p: Promise<unknown>) => rejection(p, SourceError);
 
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const blobPath = (layout: string, digest: string) => join(layout, 'blobs', ...digest.split(':'));
@@ -29,7 +24,7 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A scratch copy of the layout (so tests can break it). */
 function copyLayout(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), 'cc-oci-bad-')), 'layout');
+  const dir = join(scratchDir('oci-bad'), 'layout');
   cpSync(fx!.layout, dir, { recursive: true });
   return dir;
 }

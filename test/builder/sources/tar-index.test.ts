@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TarIndex } from '../../../builder/sources/tar-index.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cc-tarindex-'));
+const dir = scratchDir('tarindex');
 const longDir = 'd'.repeat(90) + '/' + 'e'.repeat(80);
 mkdirSync(join(dir, 'src', longDir), { recursive: true });
 writeFileSync(join(dir, 'src', 'small'), 'small\n');

@@ -3,7 +3,6 @@
 // result is in the image, the cache makes a second build fast and identical, bad input leaves no
 // output and no cache entry.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,8 +13,9 @@ import { buildRecipe, type BuildResult } from '../../../builder/steps/pipeline.j
 import { assertFsckClean, canMount, sha256File, withMount } from '../../helpers/image-check.js';
 import { pvhElf } from '../../helpers/pvh-elf.js';
 import { packTar, type FixtureEntry } from '../../helpers/tar-fixture.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-recipe-'));
+const dir = scratchDir('recipe');
 const cache = new CacheStore(path.join(dir, 'cache'));
 
 const unit = (install: string) => `[Unit]\nDescription=test\n[Service]\nExecStart=/bin/true\n${install}`;
@@ -105,8 +105,6 @@ test.before(async () => {
   fs.writeFileSync(path.join(dir, 'vmlinux'), pvhElf());
   first = await build(RECIPE);
 });
-
-test.after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('outputs: image, kernel and manifest side by side, manifest digests match', () => {
   const out = path.join(dir, 'out');

@@ -1,13 +1,13 @@
 // The tar reader against archives written by GNU tar itself (long names, base-256 numbers) and
 // raw PAX records with binary values.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TarReader, type TarHeader } from '../../../builder/tar/reader.js';
 import { capabilityXattr, rawEntry, ustarHeader } from '../../helpers/tar-fixture.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
 function read(tar: Buffer, chunk = 777): { headers: TarHeader[]; data: Map<string, Buffer> } {
   const headers: TarHeader[] = [];
@@ -31,7 +31,7 @@ function read(tar: Buffer, chunk = 777): { headers: TarHeader[]; data: Map<strin
 }
 
 test('GNU tar: long names and link targets, big ids, odd chunk sizes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-gnutar-'));
+  const dir = scratchDir('gnutar');
   try {
     const long = 'd'.repeat(120) + '/' + 'f'.repeat(130);
     mkdirSync(join(dir, 'src', 'd'.repeat(120)), { recursive: true });

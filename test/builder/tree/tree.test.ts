@@ -1,16 +1,15 @@
 // The tree's programmatic API (what the recipe builder and the OCI converter call), checked
 // through a real image: edits, reads through symlinks, and the errors users see.
-import { mkdtempSync, openSync, closeSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { openSync, closeSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Ext4Writer } from '../../../builder/ext4/writer.js';
 import { FileTree, TreeError } from '../../../builder/tree/tree.js';
 import { assertFsckClean, canMount, withMount, xattrsOf } from '../../helpers/image-check.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cc-tree-'));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('tree');
 
 function newTree(name: string) {
   const path = join(dir, name);

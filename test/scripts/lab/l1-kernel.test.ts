@@ -1,12 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { findL1Kernel, resolveModules } from '../../../scripts/lab/l1-kernel.js';
 import { LabError } from '../../../scripts/lab/lab-error.js';
+import { scratchDir } from '../../helpers/scratch.js';
 
-const tree = mkdtempSync(join(tmpdir(), 'cc-l1-kernel-'));
+const tree = scratchDir('l1-kernel');
 const boot = join(tree, 'boot');
 const mods = join(tree, 'modules', '6.1.0-9-amd64');
 mkdirSync(boot);
@@ -63,5 +63,4 @@ test('the lab modules resolve in the installed Debian kernel', () => {
   assert.ok(order.includes('overlay.ko'));
 });
 
-test.after(() => rmSync(tree, { recursive: true, force: true }));
 test.run();
