@@ -111,6 +111,16 @@ test('bad source: unknown transport, missing file', () => {
   assertFolder(['good.tar']);
 });
 
+test('usage errors: one line naming the option or argument, and where help is', () => {
+  let r = ccBuild(['convert', 'tar:good.tar', '-o', 'x.ext4', '--bogus']);
+  assert.is(r.status, 1);
+  assert.is(r.stderr, 'cc-build: Unknown option `--bogus` (see cc-build convert --help)\n');
+  r = ccBuild(['convert']);
+  assert.is(r.status, 1);
+  assert.is(r.stderr, 'cc-build: missing required args for command `convert <source>` (see cc-build convert --help)\n');
+  assertFolder(['good.tar']);
+});
+
 test('Ctrl-C while reading stdin leaves no temp file', async () => {
   const child = spawn(process.execPath, [BIN, 'convert', '-', '-o', 'int.ext4'], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
   child.stdin.on('error', () => {});

@@ -56,6 +56,7 @@ if (fx) {
     const err = await failure(dumpStream(await first.open()));
     assert.is(err.kind, 'digest-mismatch');
     assert.match(err.message, manifest.Layers[0]);
+    await src.close();
   });
 
   test('legacy layout: manifest.json naming HEX/layer.tar in per-layer directories (docker save)', async () => {
