@@ -38,7 +38,7 @@ export function registerKernelCommand(cli: CAC): void {
       }
     });
   helpSection(command, 'Cache', [
-    'Built kernels are kept in $XDG_CACHE_HOME/cc/kernels/KEY/ (default ~/.cache/cc), keyed by the kernel',
+    'Built kernels are kept in $CC_CACHE_DIR/kernels/KEY/ (default $XDG_CACHE_HOME/cc, else ~/.cache/cc), keyed by the kernel',
     'version, the merged .config, the compiler and the command line: an unchanged build is a copy.',
   ]);
 }

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Listr, type ListrTask } from 'listr2';
-import { cacheKey, cacheRoot, type CachedKernel, lookup, lookupRequest, publish, rememberRequest, requestKey, sha256 } from './cache.js';
+import { cacheKey, type CachedKernel, lookup, lookupRequest, publish, rememberRequest, requestKey, sha256 } from './cache.js';
+import { defaultCacheDir } from '../cache/store.js';
 import { defaultCmdline } from './cmdline.js';
 import { compileVmlinux } from './compile.js';
 import { configure } from './configure.js';
@@ -119,7 +120,7 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<KernelBuildC
       skip: done,
       task: async (c, task) => {
         const source = c.source!;
-        c.buildDir = join(cacheRoot(), 'kernel-build', `${source.version}-${sha256(source.dir).slice(0, 12)}`);
+        c.buildDir = join(defaultCacheDir(), 'kernel-build', `${source.version}-${sha256(source.dir).slice(0, 12)}`);
         c.release = await lockBuildDir(c.buildDir, (m) => (task.output = m));
         c.config = await configure(source, c.buildDir, c.request!.options);
         const unmet = verifyConfig(c.request!.options, parseDotConfig(c.config), readKconfig(source.dir));

@@ -1,20 +1,16 @@
-// The kernel cache: $XDG_CACHE_HOME/cc/kernels/<key>/{vmlinux,config,meta.json}, keyed by the kernel
+// The kernel cache: <cache dir>/kernels/ (the cache dir as builder/cache/store.ts finds it)<key>/{vmlinux,config,meta.json}, keyed by the kernel
 // source version, the merged .config and the compiler. Entries appear by one rename, complete or not at all.
 // A second index, requests/<request key>, maps what was asked (source, fragments, compiler) to an
 // entry, so a repeated build answers without even running Kconfig.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { defaultCacheDir } from '../cache/store.js';
 import { KernelError } from './error.js';
 
-export function cacheRoot(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cc');
-}
-
 export function kernelsDir(): string {
-  return join(cacheRoot(), 'kernels');
+  return join(defaultCacheDir(), 'kernels');
 }
 
 /** Written beside each cached vmlinux. */
@@ -110,7 +106,7 @@ export async function publish(files: { vmlinux: string; config: string }, meta: 
     await rm(staging, { recursive: true, force: true });
     const existing = await lookup(meta.key);
     if (existing) return existing; // another build published the same key first
-    throw new KernelError('cache', `${dir}: cannot store the kernel in the cache`, 'check free space and permissions of $XDG_CACHE_HOME', { cause });
+    throw new KernelError('cache', `${dir}: cannot store the kernel in the cache`, 'check free space and permissions of the cache folder ($CC_CACHE_DIR)', { cause });
   }
   return { dir, vmlinuxPath: join(dir, 'vmlinux'), configPath: join(dir, 'config'), meta };
 }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { cacheRoot } from './cache.js';
+import { defaultCacheDir } from '../cache/store.js';
 import { KernelError } from './error.js';
 
 export const DEBIAN_SOURCE_PACKAGE = 'linux-source-6.1';
@@ -66,7 +66,7 @@ export async function debianSource(log: (line: string) => void = () => {}): Prom
   }
   const tarball = await stat(DEBIAN_SOURCE_TARBALL);
   const tag = createHash('sha256').update(`${tarball.size}:${tarball.mtimeMs}`).digest('hex').slice(0, 12);
-  const parent = join(cacheRoot(), 'kernel-src');
+  const parent = join(defaultCacheDir(), 'kernel-src');
   const target = join(parent, `${DEBIAN_SOURCE_PACKAGE}-${tag}`);
   if (!existsSync(join(target, 'Makefile'))) {
     log(`extracting ${DEBIAN_SOURCE_TARBALL}`);
