@@ -2,6 +2,8 @@
 // ring, exit counters and each vCPU's thread id. Plain SharedArrayBuffers, passed as workerData.
 import { STOP_REASONS, type StopReason } from './stop.js';
 import { createSerialState, type SerialState } from '../devices/legacy/serial8250.js';
+import { createCmosState, type CmosState } from '../devices/legacy/cmos-rtc.js';
+import { createPciHostState, type PciHostState } from '../devices/legacy/pci-host.js';
 
 // Control cells.
 const STOP = 0; // index into STOP_REASONS, 0 while running
@@ -30,6 +32,8 @@ export interface SharedBuffers {
   console: SharedArrayBuffer;
   counters: SharedArrayBuffer;
   serial: SerialState;
+  cmos: CmosState;
+  pciHost: PciHostState;
   cpus: number;
 }
 
@@ -39,6 +43,8 @@ export function createSharedBuffers(cpus: number): SharedBuffers {
     console: new SharedArrayBuffer(CONSOLE_RING),
     counters: new SharedArrayBuffer(cpus * EXIT_COUNTERS.length * 8),
     serial: createSerialState(),
+    cmos: createCmosState(),
+    pciHost: createPciHostState(),
     cpus,
   };
 }
