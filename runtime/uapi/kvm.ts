@@ -97,7 +97,7 @@ export const kvm_signal_mask = koffi.struct('kvm_signal_mask', {
 });
 
 // struct kvm_run: the page shared with KVM for each vCPU. The exit union starts at offset 32 and is
-// 256 bytes; only the members the VMM reads are declared.
+// 256 bytes; only the members the VMM reads are declared (kvm_sync_regs only as its padding).
 const kvm_run_io = koffi.struct('kvm_run_io', {
   direction: 'uint8_t',
   size: 'uint8_t',
@@ -145,6 +145,7 @@ export const kvm_run = koffi.struct('kvm_run', {
   }),
   kvm_valid_regs: 'uint64_t',
   kvm_dirty_regs: 'uint64_t',
+  s: koffi.union('kvm_run_sync_regs', { padding: koffi.array('uint8_t', 2048) }),
 });
 
 /** Byte offsets into kvm_run for the hot path, which reads it through a DataView (LAB.md). */
