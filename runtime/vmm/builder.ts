@@ -52,10 +52,6 @@ export interface MicrovmResult extends StopInfo {
 export function buildMicrovm(config: MicrovmConfig): Microvm {
   const undo: (() => void)[] = [];
   try {
-    const kvm = openKvm();
-    undo.push(() => kvm.close());
-    checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
-
     const kernelFd = openSync(config.kernelPath, fsc.O_RDONLY);
     undo.push(() => closeSync(kernelFd));
     const kernel = readVmlinux(kernelFd, config.kernelPath);
@@ -64,6 +60,10 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     const imageSize = fstatSync(imageFd).size;
     const plan = planMemory(config.memory, kernel, imageSize);
     plan.warnings.forEach((w) => config.onWarning?.(w));
+
+    const kvm = openKvm();
+    undo.push(() => kvm.close());
+    checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
 
     const vm = kvm.createVm();
     undo.push(() => vm.close());
