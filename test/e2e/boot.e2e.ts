@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runInLab } from '../../scripts/kvm-lab.js';
-import { makeBusyboxImage, MARKER } from '../fixtures/busybox-image.js';
+import { makeBusyboxExt4 } from '../../scripts/fixtures/busybox-ext4.js';
+import { GUEST_INIT, MARKER } from './guest-init.js';
 import { guestKernel } from './kernel.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -19,15 +20,15 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
   if (!kernel) return;
   const dir = mkdtempSync(join(tmpdir(), 'cc-e2e-boot-'));
   try {
-    const image = makeBusyboxImage(dir);
+    const image = makeBusyboxExt4({ image: join(dir, 'busybox.ext4'), init: GUEST_INIT, sizeMiB: 16 });
     const before = sha256(image);
-    const run = (init: string, out: string) =>
-      `node bin/cc-run.js ${image} --kernel ${kernel} --memory 256M --cmdline "init=/${init}" --timeout 240 --json >${dir}/${out}.out 2>${dir}/${out}.err; echo $? >${dir}/${out}.rc`;
+    const run = (extra: string, out: string) =>
+      `node bin/cc-run.js ${image} --kernel ${kernel} --memory 256M --cmdline "${extra}" --timeout 240 --json >${dir}/${out}.out 2>${dir}/${out}.err; echo $? >${dir}/${out}.rc`;
     const script = [
-      run('init', 'one'),
-      `(${run('init', 'a')}) & (${run('init', 'b')}) & wait`,
-      run('no-such-init', 'panic'),
-      run('init-reboot', 'reboot'),
+      run('init=/init', 'one'),
+      `(${run('init=/init', 'a')}) & (${run('init=/init', 'b')}) & wait`,
+      run('init=/no-such-init', 'panic'),
+      run('init=/init cc.test=reboot', 'reboot'),
     ].join('\n');
     const lab = await runInLab({ command: script, scratchDir: dir, timeoutS: 900 });
     assert.is(lab.exitCode, 0, `lab: ${lab.stderr}\n${lab.consoleLog.slice(-2000)}`);
