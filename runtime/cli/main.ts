@@ -10,7 +10,8 @@ import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readMa
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { parseSize } from './size.js';
 
-const t0 = performance.now();
+/** performance.now() counts from process start: the report's times are from there. */
+const moduleReadyMs = performance.now();
 const CTRL_C = 0x03;
 /** With --pass-ctrl-c, Ctrl-] stops the VM (as telnet's escape). */
 const CTRL_RIGHT_BRACKET = 0x1d;
@@ -31,9 +32,11 @@ export interface RunReport {
   stop: MicrovmResult['reason'];
   guestStatus?: number;
   panicked: boolean;
-  /** From cc-run's start to the first console line from guest userspace. */
+  /** From cc-run's process start to the first console line from guest userspace. */
   timeToUserspaceMs?: number;
   wallMs: number;
+  /** Milestones from process start: cc-run's code loaded, VM built, first console byte. */
+  phasesMs: { moduleReady: number; vmBuilt: number; firstConsole?: number };
   exits: MicrovmResult['exits'];
   consoleBytes: number;
   host?: HostMemory;
@@ -79,6 +82,7 @@ async function run(image: string, opts: Options): Promise<number> {
     onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
   });
 
+  const vmBuiltMs = performance.now();
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
@@ -93,7 +97,7 @@ async function run(image: string, opts: Options): Promise<number> {
   process.on('SIGTERM', onSignal);
   const timer = timeout ? setTimeout(() => vm.stop('timeout'), timeout * 1000) : undefined;
 
-  vm.start(t0);
+  vm.start(0);
   const result = await vm.wait();
   if (timer) clearTimeout(timer);
   if (raw) stdin.setRawMode(false);
@@ -113,7 +117,12 @@ async function run(image: string, opts: Options): Promise<number> {
       ...(result.guestStatus !== undefined ? { guestStatus: result.guestStatus } : {}),
       panicked: result.panicked,
       ...(result.firstUserspaceMs !== undefined ? { timeToUserspaceMs: Math.round(result.firstUserspaceMs) } : {}),
-      wallMs: Math.round(performance.now() - t0),
+      wallMs: Math.round(performance.now()),
+      phasesMs: {
+        moduleReady: Math.round(moduleReadyMs),
+        vmBuilt: Math.round(vmBuiltMs),
+        ...(result.firstConsoleMs !== undefined ? { firstConsole: Math.round(result.firstConsoleMs) } : {}),
+      },
       exits: result.exits,
       consoleBytes: result.consoleBytes,
       ...(host ? { host } : {}),

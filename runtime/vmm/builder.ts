@@ -41,7 +41,8 @@ export interface MicrovmConfig {
 
 export interface MicrovmResult extends StopInfo {
   exits: Partial<Record<ExitCounter, number>>;
-  /** ms from `t0` passed to start() to the first userspace console line. */
+  /** ms from `t0` passed to start() to the first console byte and the first userspace line. */
+  firstConsoleMs?: number;
   firstUserspaceMs?: number;
   consoleBytes: number;
   lastLines: string[];
@@ -127,7 +128,7 @@ export class Microvm {
     this.serial = createSerial(this.shared, (gsi, level) => vm.irqLine(gsi, level));
   }
 
-  /** Starts one worker thread per vCPU. `t0` is when the user's clock started (performance.now()). */
+  /** Starts one worker thread per vCPU. `t0` is when the user's clock started (performance.now(); 0 is process start). */
   start(t0 = performance.now()): void {
     this.tap = new ConsoleTap(t0);
     // The kick signal needs a handler so that it interrupts KVM_RUN instead of killing the process.
@@ -200,6 +201,7 @@ export class Microvm {
       ...(reason === 'exit-port' ? { guestStatus } : {}),
       panicked: tap.panicked,
       exits: this.shared.exitCounts(),
+      ...(tap.firstByteMs !== undefined ? { firstConsoleMs: tap.firstByteMs } : {}),
       ...(tap.firstUserspaceMs !== undefined ? { firstUserspaceMs: tap.firstUserspaceMs } : {}),
       consoleBytes: tap.bytes,
       lastLines: tap.lastLines(),
