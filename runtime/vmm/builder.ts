@@ -65,6 +65,9 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     const kvm = openKvm();
     undo.push(() => kvm.close());
     checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
+    // vCPU threads now: they load their code while this thread maps memory and sets up the VM.
+    const threads = Array.from({ length: config.cpus }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
+    undo.push(() => threads.forEach((t) => void t.terminate()));
 
     const vm = kvm.createVm();
     undo.push(() => vm.close());
@@ -99,7 +102,7 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
       if (id === 0) setupPvhRegs(vcpu, kernel.pvhEntry, startInfo);
       vcpus.push(vcpu);
     }
-    return new Microvm(kvm, vm, vcpus, memory, plan, config, undo);
+    return new Microvm(kvm, vm, vcpus, threads, memory, plan, config, undo);
   } catch (e) {
     for (const u of undo.reverse()) u();
     throw e;
@@ -109,8 +112,7 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
 export class Microvm {
   private readonly shared: SharedState;
   private readonly serial: Serial8250;
-  private workers: Worker[] = [];
-  private exited: Promise<void>[] = [];
+  private readonly exited: Promise<void>[];
   private readonly vcpuErrors: string[] = [];
   private tap?: ConsoleTap;
   private readonly ignoreKick = () => {};
@@ -119,6 +121,7 @@ export class Microvm {
     readonly kvm: Kvm,
     readonly vm: VmFd,
     readonly vcpus: VcpuFd[],
+    private readonly threads: Worker[],
     readonly memory: MmapMemory,
     readonly plan: MemoryPlan,
     private readonly config: MicrovmConfig,
@@ -126,25 +129,25 @@ export class Microvm {
   ) {
     this.shared = new SharedState(createSharedBuffers(vcpus.length));
     this.serial = createSerial(this.shared, (gsi, level) => vm.irqLine(gsi, level));
+    this.exited = threads.map((t) => new Promise((resolve) => t.once('exit', () => resolve())));
   }
 
-  /** Starts one worker thread per vCPU. `t0` is when the user's clock started (performance.now(); 0 is process start). */
+  /** Hands each vCPU to its thread, which starts running it. `t0` is when the user's clock started (performance.now(); 0 is process start). */
   start(t0 = performance.now()): void {
     this.tap = new ConsoleTap(t0);
     // The kick signal needs a handler so that it interrupts KVM_RUN instead of killing the process.
     process.on('SIGUSR2', this.ignoreKick);
     const runSize = this.kvm.vcpuMmapSize();
-    for (const vcpu of this.vcpus) {
-      const workerData: VcpuWorkerData = { vmFd: this.vm.fd, vcpuFd: vcpu.fd, vcpuId: vcpu.id, runSize, shared: this.shared.buffers };
-      const worker = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData });
-      worker.on('message', (m: { error?: { message: string } }) => m.error && this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`));
-      worker.on('error', (e) => {
+    this.vcpus.forEach((vcpu, i) => {
+      const thread = this.threads[i]!;
+      thread.on('message', (m: { error?: { message: string } }) => m.error && this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`));
+      thread.on('error', (e) => {
         this.vcpuErrors.push(`vCPU ${vcpu.id}: ${e.message}`);
         this.shared.requestStop('vmm-error');
       });
-      this.exited.push(new Promise((resolve) => worker.once('exit', () => resolve())));
-      this.workers.push(worker);
-    }
+      const data: VcpuWorkerData = { vmFd: this.vm.fd, vcpuFd: vcpu.fd, vcpuId: vcpu.id, runSize, shared: this.shared.buffers };
+      thread.postMessage(data);
+    });
   }
 
   /** Queues terminal input for the guest's UART. */

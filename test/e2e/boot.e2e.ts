@@ -1,7 +1,7 @@
 // cc-run on real KVM (directly, or in the nested lab): boots the vmlinux mapped from its file,
 // mounts /dev/pmem0 with DAX as root, runs an init that writes to the root and exits 7; the
 // image is unchanged afterwards; two guests of one image run at once; a panic and a reboot end
-// the run with their statuses.
+// the run with their statuses; SIGINT stops it cleanly; too many vCPUs is a one-line error.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,9 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
       `(${run('init=/init', 'a')}) & (${run('init=/init', 'b')}) & wait`,
       run('init=/no-such-init', 'panic'),
       run('init=/init cc.test=reboot', 'reboot'),
+      // SIGINT while the kernel boots: a clean stop with 130.
+      `node bin/cc-run.js ${image} --kernel ${kernel} --json >${dir}/sigint.out 2>${dir}/sigint.err & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo $? >${dir}/sigint.rc`,
+      `node bin/cc-run.js ${image} --kernel ${kernel} --cpus 100000 >${dir}/cpus.out 2>${dir}/cpus.err; echo $? >${dir}/cpus.rc`,
     ].join('\n');
     const lab = await runInLab({ command: script, scratchDir: dir, timeoutS: 900 });
     assert.is(lab.exitCode, 0, `lab: ${lab.stderr}\n${lab.consoleLog.slice(-2000)}`);
@@ -56,6 +59,11 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
     assert.match(read('panic', 'err'), /kernel panic; last console lines/);
     assert.is(read('reboot', 'rc').trim(), '0', read('reboot', 'err'));
     assert.is(report('reboot').stop, 'reboot');
+
+    assert.is(read('sigint', 'rc').trim(), '130', read('sigint', 'err'));
+    assert.is(report('sigint').stop, 'interrupted');
+    assert.is(read('cpus', 'rc').trim(), '1');
+    assert.match(read('cpus', 'err'), /^cc-run: --cpus 100000: this host's KVM allows at most \d+ vCPUs per VM/);
 
     assert.is(sha256(image), before, 'the image changed on disk');
   } finally {
