@@ -92,6 +92,8 @@ async function run(image: string, opts: Options): Promise<number> {
     vm.sendInput(chunk);
   });
   stdin.on('error', () => {});
+  // A closed pipe on stdout (cc-run | head) must not end the VMM before its teardown.
+  process.stdout.on('error', () => {});
   const onSignal = () => vm.stop('interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
