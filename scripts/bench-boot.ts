@@ -18,12 +18,22 @@ const MARKER = 'CC-BENCH-MARKER';
 /** Same guest for both VMMs: print the marker, then reboot (QEMU runs with -no-reboot). */
 const INIT = `#!/bin/busybox sh\necho ${MARKER}\n/bin/busybox reboot -f\n`;
 const REFERENCE_VMLINUX = '/var/tmp/kbuild/ref/vmlinux';
+/**
+ * The same effective kernel command line for both: cc-run's default (console, pmem root with DAX,
+ * panic=-1, reboot=k, quiet) plus the extra; QEMU's base (lab-qemu-guest.ts) plus what cc-run's
+ * default adds. `loglevel=7` after `quiet` shows the whole boot log.
+ */
+const VARIANTS = [
+  { name: 'quiet', ccRun: 'init=/init', qemu: 'init=/init reboot=k quiet' },
+  { name: 'full console', ccRun: 'init=/init loglevel=7', qemu: 'init=/init reboot=k quiet loglevel=7' },
+];
 const MEMORY_MIB = 256;
 const KVM_DEBUGFS = '/sys/kernel/debug/kvm';
 
 export interface BootSample {
   vmm: 'cc-run' | 'qemu';
-  cmdline: string;
+  /** The command-line variant (VARIANTS). */
+  variant: string;
   markerMs?: number;
   exitMs: number;
   exitCode: number | null;
@@ -58,11 +68,11 @@ function kvmExits(pid: number): number | undefined {
 }
 
 /** Starts one VMM, waits for the marker and for exit. */
-function boot(vmm: BootSample['vmm'], command: string, args: string[], cmdline: string): Promise<BootSample> {
+function boot(vmm: BootSample['vmm'], command: string, args: string[], variant: string): Promise<BootSample> {
   return new Promise((done) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const sample: BootSample = { vmm, cmdline, exitMs: 0, exitCode: null };
+    const sample: BootSample = { vmm, variant, exitMs: 0, exitCode: null };
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -92,12 +102,16 @@ async function inside(kernel: string, image: string, rounds: number, out: string
   if (!existsSync(KVM_DEBUGFS)) spawn('mount', ['-t', 'debugfs', 'none', '/sys/kernel/debug']);
   await new Promise((r) => setTimeout(r, 200));
   const samples: BootSample[] = [];
-  for (const extra of ['init=/init', 'init=/init quiet']) {
-    const qemu = qemuGuestArgv({ vmlinux: kernel, image, cmdline: extra, memoryMiB: MEMORY_MIB });
+  for (const variant of VARIANTS) {
+    const qemu = qemuGuestArgv({ vmlinux: kernel, image, cmdline: variant.qemu, memoryMiB: MEMORY_MIB });
     for (let i = 0; i < rounds; i++) {
-      samples.push(await boot('cc-run', process.execPath, [resolve('bin/cc-run.js'), image, '--kernel', kernel,
-        '--memory', `${MEMORY_MIB}M`, '--cmdline', extra, '--json'], extra));
-      samples.push(await boot('qemu', qemu.command, qemu.args, extra));
+      // Alternate which VMM goes first, so a drift in host load hits both alike.
+      const pair = [
+        () => boot('cc-run', process.execPath, [resolve('bin/cc-run.js'), image, '--kernel', kernel,
+          '--memory', `${MEMORY_MIB}M`, '--cmdline', variant.ccRun, '--json'], variant.name),
+        () => boot('qemu', qemu.command, qemu.args, variant.name),
+      ];
+      for (const run of i % 2 ? pair.reverse() : pair) samples.push(await run());
     }
   }
   writeFileSync(out, JSON.stringify(samples, null, 2));
@@ -110,14 +124,14 @@ const median = (xs: number[]) => {
 
 /** A Markdown table of medians per VMM and command line. */
 export function table(samples: BootSample[]): string {
-  const rows = ['| VMM | cmdline | boots | to marker (ms) | to exit (ms) | RSS (MiB) | PSS (MiB) | KVM exits to marker |', '|---|---|---|---|---|---|---|---|'];
+  const rows = ['| VMM | console | boots | to marker (ms) | to exit (ms) | RSS (MiB) | PSS (MiB) | KVM exits to marker |', '|---|---|---|---|---|---|---|---|'];
   const groups = new Map<string, BootSample[]>();
-  for (const s of samples) groups.set(`${s.vmm}\t${s.cmdline}`, [...(groups.get(`${s.vmm}\t${s.cmdline}`) ?? []), s]);
+  for (const s of samples) groups.set(`${s.vmm}\t${s.variant}`, [...(groups.get(`${s.vmm}\t${s.variant}`) ?? []), s]);
   for (const [key, g] of groups) {
-    const [vmm, cmdline] = key.split('\t');
+    const [vmm, variant] = key.split('\t');
     const ok = g.filter((s) => s.markerMs !== undefined);
     const m = (f: (s: BootSample) => number | undefined) => median(ok.map(f).filter((x): x is number => x !== undefined && !Number.isNaN(x)));
-    rows.push(`| ${vmm} | ${cmdline} | ${ok.length}/${g.length} | ${m((s) => s.markerMs).toFixed(0)} | ${m((s) => s.exitMs).toFixed(0)} | ${(m((s) => s.rssKiB) / 1024).toFixed(1)} | ${(m((s) => s.pssKiB) / 1024).toFixed(1)} | ${m((s) => s.kvmExits)} |`);
+    rows.push(`| ${vmm} | ${variant} | ${ok.length}/${g.length} | ${m((s) => s.markerMs).toFixed(0)} | ${m((s) => s.exitMs).toFixed(0)} | ${(m((s) => s.rssKiB) / 1024).toFixed(1)} | ${(m((s) => s.pssKiB) / 1024).toFixed(1)} | ${m((s) => s.kvmExits)} |`);
   }
   return rows.join('\n');
 }
@@ -148,7 +162,7 @@ async function main(): Promise<void> {
     });
     if (lab.exitCode !== 0 || !existsSync(samplesPath)) throw new Error(`bench failed in ${lab.mode} (exit ${lab.exitCode}): ${lab.stderr.slice(-2000)}`);
     const samples = JSON.parse(readFileSync(samplesPath, 'utf8')) as BootSample[];
-    const result = { mode: lab.mode, kernel, rounds, memoryMiB: MEMORY_MIB, samples };
+    const result = { mode: lab.mode, kernel, rounds, memoryMiB: MEMORY_MIB, variants: VARIANTS, samples };
     if (options.out) writeFileSync(String(options.out), JSON.stringify(result, null, 2));
     process.stdout.write(`Boot benchmark (${lab.mode === 'lab' ? 'nested lab: compare ratios only' : 'direct KVM'}), medians of ${rounds}:\n\n${table(samples)}\n`);
   } finally {

@@ -40,7 +40,6 @@ function run(data: VcpuWorkerData): void {
     shared.requestStop('vmm-error');
     parentPort?.postMessage({ error: { message: (e as Error).message, stack: (e as Error).stack } });
   } finally {
-    shared.workerDone();
     parentPort?.close();
   }
 }

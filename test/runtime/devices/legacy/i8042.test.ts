@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CMD_RESET_CPU, I8042, OFS_COMMAND, OFS_STATUS, SB_IN_BUFFER_FULL, SB_OUT_DATA_AVAIL } from '../../../../runtime/devices/legacy/i8042.js';
-import { DebugExit } from '../../../../runtime/devices/legacy/debug-exit.js';
 
 test('the reset command pulses reset; the input buffer always reads empty', () => {
   let resets = 0;
@@ -15,13 +14,6 @@ test('the reset command pulses reset; the input buffer always reads empty', () =
   assert.is(resets, 0);
   dev.write(OFS_COMMAND, new Uint8Array([CMD_RESET_CPU]));
   assert.is(resets, 1);
-});
-
-test('debug-exit: the byte written is the status', () => {
-  const statuses: number[] = [];
-  const dev = new DebugExit((s) => statuses.push(s));
-  dev.write(0, new Uint8Array([7]));
-  assert.equal(statuses, [7]);
 });
 
 test.run();
