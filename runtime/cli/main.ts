@@ -6,7 +6,7 @@ import { buildMicrovm, type MicrovmResult } from '../vmm/builder.js';
 import { ConfigError, VmmError } from '../vmm/errors.js';
 import { checkExt4Image } from '../vmm/image-check.js';
 import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
-import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest } from './defaults.js';
+import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { parseSize } from './size.js';
 
@@ -68,7 +68,8 @@ async function run(image: string, opts: Options): Promise<number> {
   const memoryText = opts.memory ?? found?.manifest.defaults.memory ?? DEFAULT_MEMORY;
   const memory = parseSize(memoryText);
   if (memory === undefined) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
-  const cmdline = [found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' ').trim();
+  const { cmdline, warning } = withoutPciOff([found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' '));
+  if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
   const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);
 
