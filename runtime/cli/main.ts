@@ -42,6 +42,7 @@ export interface RunReport {
   host?: HostMemory;
   config: { kernel: string; image: string; cpus: number; memory: number; cmdline: string };
   lastLines?: string[];
+  vcpuStates?: string[];
   vcpuErrors?: string[];
 }
 
@@ -111,7 +112,7 @@ async function run(image: string, opts: Options): Promise<number> {
   if (crashed) {
     process.stderr.write(`\ncc-run: guest stopped: ${result.panicked ? 'kernel panic' : result.reason}; last console lines:\n`);
     for (const l of result.lastLines) process.stderr.write(`  | ${l}\n`);
-    for (const e of result.vcpuErrors) process.stderr.write(`cc-run: ${e}\n`);
+    for (const e of [...result.vcpuStates, ...result.vcpuErrors]) process.stderr.write(`cc-run: ${e}\n`);
   }
   if (opts.json) {
     const report: RunReport = {
@@ -130,7 +131,7 @@ async function run(image: string, opts: Options): Promise<number> {
       consoleBytes: result.consoleBytes,
       ...(host ? { host } : {}),
       config: { kernel, image, cpus, memory, cmdline },
-      ...(crashed ? { lastLines: result.lastLines, vcpuErrors: result.vcpuErrors } : {}),
+      ...(crashed ? { lastLines: result.lastLines, vcpuStates: result.vcpuStates, vcpuErrors: result.vcpuErrors } : {}),
     };
     process.stderr.write(`${JSON.stringify(report)}\n`);
   }
