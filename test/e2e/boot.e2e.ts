@@ -30,8 +30,10 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
       `(${run('init=/init', 'a')}) & (${run('init=/init', 'b')}) & wait`,
       run('init=/no-such-init', 'panic'),
       run('init=/init cc.test=reboot', 'reboot'),
-      // SIGINT while the kernel boots: a clean stop with 130.
-      `node bin/cc-run.js ${image} --kernel ${kernel} --json >${dir}/sigint.out 2>${dir}/sigint.err & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo $? >${dir}/sigint.rc`,
+      // SIGINT while the guest runs: a clean stop with 130.
+      `node bin/cc-run.js ${image} --kernel ${kernel} --cmdline "init=/init cc.test=sleep" --json >${dir}/sigint.out 2>${dir}/sigint.err & pid=$!`,
+      `n=0; while ! grep -q SLEEP-READY ${dir}/sigint.out && [ $n -lt 240 ]; do sleep 1; n=$((n+1)); done`,
+      `kill -INT $pid; wait $pid; echo $? >${dir}/sigint.rc`,
       `node bin/cc-run.js ${image} --kernel ${kernel} --cpus 100000 >${dir}/cpus.out 2>${dir}/cpus.err; echo $? >${dir}/cpus.rc`,
       // Keyboard input through the UART: a shell on the console runs what arrives on stdin.
       `keys=$(mktemp -u /tmp/cc-keys.XXXXXX); mkfifo $keys`,
