@@ -13,11 +13,11 @@ import { cac } from 'cac';
 import { makeBusyboxExt4 } from './fixtures/busybox-ext4.js';
 import { runInLab } from './kvm-lab.js';
 import { qemuGuestArgv } from './lab-qemu-guest.js';
+import { guestKernel } from './lib/guest-kernel.js';
 
 const MARKER = 'CC-BENCH-MARKER';
 /** Same guest for both VMMs: print the marker, then reboot (QEMU runs with -no-reboot). */
 const INIT = `#!/bin/busybox sh\necho ${MARKER}\n/bin/busybox reboot -f\n`;
-const REFERENCE_VMLINUX = '/var/tmp/kbuild/ref/vmlinux';
 /**
  * The same effective kernel command line for both: cc-run's default (console, pmem root with DAX,
  * panic=-1, reboot=k, quiet) plus the extra; QEMU's base (lab-qemu-guest.ts) plus what cc-run's
@@ -143,20 +143,20 @@ export function table(samples: BootSample[]): string {
 
 async function main(): Promise<void> {
   const cli = cac('bench-boot');
-  cli.option('--kernel <vmlinux>', 'guest vmlinux', { default: process.env.CC_KERNEL ?? REFERENCE_VMLINUX })
+  cli.option('--kernel <vmlinux>', 'guest vmlinux (default: $CC_KERNEL, else the tuned kernel from the build cache)')
     .option('--rounds <n>', 'boots per VMM and command line', { default: 3 })
     .option('--out <file>', 'write the samples as JSON here')
     .option('--inside <image>', '(internal) measure here with this image');
   cli.help();
   const { options } = cli.parse();
   if (options.help) return;
-  const kernel = resolve(String(options.kernel));
+  const kernel = resolve(options.kernel ? String(options.kernel) : await guestKernel());
   const rounds = Number(options.rounds);
   if (options.inside) {
     await inside(kernel, String(options.inside), rounds, String(options.out));
     return;
   }
-  if (!existsSync(kernel)) throw new Error(`${kernel}: no guest vmlinux (set --kernel or CC_KERNEL)`);
+  if (!existsSync(kernel)) throw new Error(`${kernel}: no such guest vmlinux`);
   const dir = mkdtempSync(join(tmpdir(), 'cc-bench-'));
   try {
     const image = makeBusyboxExt4({ image: join(dir, 'bench.ext4'), init: INIT, sizeMiB: 32 });

@@ -12,13 +12,12 @@ import * as assert from 'uvu/assert';
 import { runInLab } from '../../scripts/kvm-lab.js';
 import { makeBusyboxExt4 } from '../../scripts/fixtures/busybox-ext4.js';
 import { GUEST_INIT, MARKER } from './guest-init.js';
-import { guestKernel } from './kernel.js';
+import { guestKernel } from '../../scripts/lib/guest-kernel.js';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, two at once, panic, reboot', async () => {
-  const kernel = guestKernel();
-  if (!kernel) return;
+  const kernel = await guestKernel();
   const dir = mkdtempSync(join(tmpdir(), 'cc-e2e-boot-'));
   try {
     const image = makeBusyboxExt4({ image: join(dir, 'busybox.ext4'), init: GUEST_INIT, sizeMiB: 16 });

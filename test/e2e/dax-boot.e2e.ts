@@ -1,9 +1,9 @@
 // The guest kernel mounts a converted image the way cc-run will: a virtio-pmem region backed by the
 // image file with share=off (private copy-on-write), root mounted with dax=always, remounted
 // read-write and written to; the file on disk stays unchanged. QEMU TCG (no /dev/kvm needed) and a
-// built guest vmlinux (CC_VMLINUX, default the reference build in /var/tmp/kbuild/ref/vmlinux).
+// built guest vmlinux (scripts/lib/guest-kernel.ts: $CC_KERNEL, else the tuned kernel).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -11,8 +11,8 @@ import { convertToImage } from '../../builder/convert.js';
 import { bufferSource, sha256File } from '../helpers/image-check.js';
 import { packTar } from '../helpers/tar-fixture.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { guestKernel } from '../../scripts/lib/guest-kernel.js';
 
-const VMLINUX = process.env.CC_VMLINUX ?? '/var/tmp/kbuild/ref/vmlinux';
 const dir = scratchDir('dax');
 
 const INIT = `#!/bin/sh
@@ -25,11 +25,7 @@ $bb reboot -f
 `;
 
 test('the guest mounts the image from virtio-pmem with dax=always and writes privately', async () => {
-  if (!existsSync(VMLINUX)) {
-    if (process.env.CI) throw new Error(`${VMLINUX}: no guest kernel (set CC_VMLINUX)`);
-    console.warn(`SKIP: ${VMLINUX} not built`);
-    return;
-  }
+  const VMLINUX = await guestKernel();
   const big = Buffer.alloc(4 << 20);
   for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
   const tarball = await packTar([

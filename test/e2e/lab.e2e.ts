@@ -12,9 +12,9 @@ import { runInLab, type LabResult } from '../../scripts/kvm-lab.js';
 import { makeBusyboxExt4 } from '../../scripts/fixtures/busybox-ext4.js';
 import { qemuGuestArgv, qemuGuestShellLine } from '../../scripts/lab-qemu-guest.js';
 import { scratchDir } from '../helpers/scratch.js';
+import { guestKernel } from '../../scripts/lib/guest-kernel.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const VMLINUX = process.env.CC_LAB_VMLINUX ?? '/var/tmp/kbuild/ref/vmlinux';
 const work = scratchDir('lab-e2e');
 const sh = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -111,13 +111,8 @@ test('the command gets the caller cwd, env and NO_COLOR; its exit status, stdout
   if (r.mode === 'lab') assert.not.ok(existsSync(probe), 'a write outside the scratch share reached the host');
 });
 
-test('QEMU -accel kvm boots the reference vmlinux with an ext4 root on virtio-pmem (dax) and on virtio-blk', async () => {
-  if (!existsSync(VMLINUX)) {
-    const why = `no ${VMLINUX} (set CC_LAB_VMLINUX to a vmlinux built from shared/reference/guest-6.1-measured.config)`;
-    if (process.env.CI) assert.unreachable(why);
-    console.log(`  SKIP: ${why}`);
-    return;
-  }
+test('QEMU -accel kvm boots the guest vmlinux with an ext4 root on virtio-pmem (dax) and on virtio-blk', async () => {
+  const VMLINUX = await guestKernel();
   const image = makeBusyboxExt4({
     image: join(work, 'root.ext4'),
     init: [
