@@ -1,6 +1,177 @@
-// cc-run: the command-line entry.
+// cc-run: boots an ext4 image on KVM with the TypeScript VMM.
 import { cac } from 'cac';
+import { existsSync } from 'node:fs';
+import { exitNow } from '../sys/libc.js';
+import { buildMicrovm, type MicrovmResult } from '../vmm/builder.js';
+import { ConfigError, VmmError } from '../vmm/errors.js';
+import { checkExt4Image } from '../vmm/image-check.js';
+import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
+import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest } from './defaults.js';
+import { hostMemory, type HostMemory } from './host-memory.js';
+import { parseSize } from './size.js';
+
+const t0 = performance.now();
+const CTRL_C = 0x03;
+/** With --pass-ctrl-c, Ctrl-] stops the VM (as telnet's escape). */
+const CTRL_RIGHT_BRACKET = 0x1d;
+
+interface Options {
+  kernel?: string;
+  cpus?: number | string;
+  memory?: string;
+  cmdline?: string;
+  timeout?: number | string;
+  json?: boolean;
+  passCtrlC?: boolean;
+  debug?: boolean;
+}
+
+export interface RunReport {
+  exitStatus: number;
+  stop: MicrovmResult['reason'];
+  guestStatus?: number;
+  panicked: boolean;
+  /** From cc-run's start to the first console line from guest userspace. */
+  timeToUserspaceMs?: number;
+  wallMs: number;
+  exits: MicrovmResult['exits'];
+  consoleBytes: number;
+  host?: HostMemory;
+  config: { kernel: string; image: string; cpus: number; memory: number; cmdline: string };
+  lastLines?: string[];
+  vcpuErrors?: string[];
+}
+
+function fail(e: unknown, debug: boolean): never {
+  const err = e as Error & { hint?: string };
+  const line = err instanceof VmmError || err.name.endsWith('Error')
+    ? `cc-run: ${err.message}${err.hint ? ` (${err.hint})` : ''}`
+    : `cc-run: ${String(e)}`;
+  process.stderr.write(`${line}\n`);
+  if (debug) {
+    for (let c: unknown = e; c; c = (c as Error).cause) process.stderr.write(`  ${(c as Error).stack ?? String(c)}\n`);
+  }
+  process.exit(EXIT_STATUS.VMM_ERROR);
+}
+
+async function run(image: string, opts: Options): Promise<number> {
+  checkExt4Image(image);
+  const found = readManifest(image);
+  const kernel = opts.kernel ?? (found?.manifest.kernel ? manifestRelative(found.path, found.manifest.kernel.path) : undefined);
+  if (!kernel) throw new ConfigError('no-kernel', `${image}: no kernel given and no build manifest beside it names one`, 'pass --kernel path/to/vmlinux');
+  if (!existsSync(kernel)) throw new ConfigError('no-kernel', `${kernel}: no such kernel`);
+  const cpus = Number(opts.cpus ?? found?.manifest.defaults.cpus ?? DEFAULT_CPUS);
+  if (!Number.isInteger(cpus) || cpus < 1) throw new ConfigError('bad-cpus', `--cpus ${opts.cpus}: not a positive whole number`);
+  const memoryText = opts.memory ?? found?.manifest.defaults.memory ?? DEFAULT_MEMORY;
+  const memory = parseSize(memoryText);
+  if (memory === undefined) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
+  const cmdline = [found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' ').trim();
+  const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);
+
+  const vm = buildMicrovm({
+    kernelPath: kernel,
+    imagePath: image,
+    cpus,
+    memory,
+    cmdline,
+    onConsole: (bytes) => process.stdout.write(bytes),
+    onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
+  });
+
+  const stdin = process.stdin;
+  const raw = stdin.isTTY === true;
+  if (raw) stdin.setRawMode(true);
+  stdin.on('data', (chunk: Buffer) => {
+    if (raw && !opts.passCtrlC && chunk.includes(CTRL_C)) return vm.stop('interrupted');
+    if (raw && opts.passCtrlC && chunk.includes(CTRL_RIGHT_BRACKET)) return vm.stop('interrupted');
+    vm.sendInput(chunk);
+  });
+  stdin.on('error', () => {});
+  const onSignal = () => vm.stop('interrupted');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const timer = timeout ? setTimeout(() => vm.stop('timeout'), timeout * 1000) : undefined;
+
+  vm.start(t0);
+  const result = await vm.wait();
+  if (timer) clearTimeout(timer);
+  if (raw) stdin.setRawMode(false);
+  stdin.pause();
+  const host = hostMemory();
+  const exitStatus = exitStatusFor(result);
+  const crashed = result.panicked || ['triple-fault', 'crash', 'vmm-error'].includes(result.reason);
+  if (crashed) {
+    process.stderr.write(`\ncc-run: guest stopped: ${result.panicked ? 'kernel panic' : result.reason}; last console lines:\n`);
+    for (const l of result.lastLines) process.stderr.write(`  | ${l}\n`);
+    for (const e of result.vcpuErrors) process.stderr.write(`cc-run: ${e}\n`);
+  }
+  if (opts.json) {
+    const report: RunReport = {
+      exitStatus,
+      stop: result.reason,
+      ...(result.guestStatus !== undefined ? { guestStatus: result.guestStatus } : {}),
+      panicked: result.panicked,
+      ...(result.firstUserspaceMs !== undefined ? { timeToUserspaceMs: Math.round(result.firstUserspaceMs) } : {}),
+      wallMs: Math.round(performance.now() - t0),
+      exits: result.exits,
+      consoleBytes: result.consoleBytes,
+      ...(host ? { host } : {}),
+      config: { kernel, image, cpus, memory, cmdline },
+      ...(crashed ? { lastLines: result.lastLines, vcpuErrors: result.vcpuErrors } : {}),
+    };
+    process.stderr.write(`${JSON.stringify(report)}\n`);
+  }
+  if (await vm.workersStopped(2000)) {
+    vm.close();
+    return exitStatus;
+  }
+  // A vCPU thread is stuck in KVM_RUN: end the process without waiting for it.
+  return exitNow(exitStatus);
+}
 
 const cli = cac('cc-run');
-cli.help();
-cli.parse();
+cli
+  .command('<image>', 'Boot an ext4 image (root on /dev/pmem0, DAX) with a vmlinux on KVM')
+  .option('--kernel <vmlinux>', 'Uncompressed kernel ELF (default: from IMAGE.json beside the image)')
+  .option('--cpus <n>', `vCPUs (default: ${DEFAULT_CPUS})`)
+  .option('--memory <size>', `RAM, like 256M or 1G (default: ${DEFAULT_MEMORY})`)
+  .option('--cmdline <extra>', 'Appended to the kernel command line, e.g. init=/init')
+  .option('--timeout <seconds>', 'Stop the VM after this long (exit status 124)')
+  .option('--json', 'Print a run report as JSON on stderr at exit')
+  .option('--pass-ctrl-c', 'Send Ctrl-C to the guest; Ctrl-] stops the VM instead')
+  .option('--debug', 'Print the cause chain of an error')
+  .example('cc-run out/minimal.ext4')
+  .example('cc-run app.ext4 --kernel vmlinux --memory 512M --cpus 2 --cmdline init=/init --json')
+  .action(async (image: string, opts: Options) => {
+    try {
+      process.exit(await run(image, opts));
+    } catch (e) {
+      fail(e, opts.debug === true);
+    }
+  });
+cli.help((sections) => [
+  ...sections,
+  {
+    title: 'Exit status',
+    body: [
+      '  N    the guest wrote N to the debug-exit port 0x501',
+      '  0    the guest rebooted (reboot -f, i8042 reset) or powered off',
+      `  ${EXIT_STATUS.VMM_ERROR}    cc-run could not start the VM or failed`,
+      `  ${EXIT_STATUS.TIMEOUT}  --timeout elapsed`,
+      `  ${EXIT_STATUS.GUEST_PANIC}  the guest kernel panicked`,
+      `  ${EXIT_STATUS.GUEST_CRASH}  the guest crashed (triple fault, emulation failure)`,
+      `  ${EXIT_STATUS.INTERRUPTED}  stopped by Ctrl-C, SIGINT or SIGTERM`,
+    ].join('\n'),
+  },
+]);
+try {
+  cli.parse(process.argv, { run: false });
+  if (!cli.matchedCommand && !cli.options.help) {
+    cli.outputHelp();
+    process.exit(2);
+  }
+  await cli.runMatchedCommand();
+} catch (e) {
+  fail(e, false);
+}

@@ -1,0 +1,36 @@
+// What cc-run boots with when flags do not say: the BuildManifest cc-build writes beside the image
+// (IMAGE without its extension + .json), else built-in defaults.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, parse, resolve } from 'node:path';
+import type { BuildManifest } from '../../manifest/image-manifest.js';
+import { ConfigError } from '../vmm/errors.js';
+
+/** Console on the first UART, root on the pmem image with DAX, reboot through the i8042, reboot on panic. */
+export const DEFAULT_CMDLINE = 'console=ttyS0 reboot=k panic=-1 root=/dev/pmem0 rootfstype=ext4 rootflags=dax=always rw';
+export const DEFAULT_MEMORY = '256M';
+export const DEFAULT_CPUS = 1;
+
+export function manifestPathFor(imagePath: string): string {
+  const p = parse(imagePath);
+  return join(p.dir, `${p.name}.json`);
+}
+
+export function readManifest(imagePath: string): { manifest: BuildManifest; path: string } | undefined {
+  const path = manifestPathFor(imagePath);
+  if (!existsSync(path)) return undefined;
+  let manifest: BuildManifest;
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as BuildManifest;
+  } catch (e) {
+    throw new ConfigError('no-image', `${path}: not a readable build manifest: ${(e as Error).message}`, undefined, { cause: e });
+  }
+  if (manifest.schema !== 'cc.build.v1') {
+    throw new ConfigError('no-image', `${path}: unknown manifest schema ${JSON.stringify(manifest.schema)}`);
+  }
+  return { manifest, path };
+}
+
+/** A path from the manifest, relative to the manifest's folder. */
+export function manifestRelative(manifestPath: string, p: string): string {
+  return resolve(dirname(manifestPath), p);
+}

@@ -1,0 +1,224 @@
+// buildMicrovm: from a kernel, an image and a few numbers to a running VM, step by step.
+import { closeSync, fstatSync, openSync, constants as fsc } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Kvm } from '../kvm/system.js';
+import type { VcpuFd } from '../kvm/vcpu.js';
+import type { VmFd } from '../kvm/vm.js';
+import { readVmlinux } from '../loader/elf.js';
+import { writePvhBootInfo } from '../loader/pvh.js';
+import { Cmdline } from '../loader/cmdline.js';
+import type { MmapMemory } from '../memory/mmap-memory.js';
+import { SIGUSR2, tgkill } from '../sys/libc.js';
+import { KVM_PIT_SPEAKER_DUMMY } from '../uapi/kvm.js';
+import { vcpuCpuid } from '../arch/x86_64/cpuid.js';
+import {
+  CMDLINE_START, KVM_IDENTITY_MAP_ADDR, KVM_TSS_ADDR, MEMMAP_MAX_ENTRIES, MEMMAP_START, MPTABLE_START, PVH_INFO_START,
+} from '../arch/x86_64/layout.js';
+import { MPTABLE_MAX_CPUS, writeMptable } from '../arch/x86_64/mptable.js';
+import { setupLint, setupPvhRegs, writeBootGdt } from '../arch/x86_64/regs.js';
+import { ConsoleTap } from './console-tap.js';
+import { createSerial } from './device-manager.js';
+import { checkVcpuCount, openKvm } from './kvm-checks.js';
+import { mapMemory, planMemory, type MemoryPlan } from './memory-map.js';
+import { createSharedBuffers, SharedState, type ExitCounter } from './shared-state.js';
+import type { StopInfo, StopReason } from './stop.js';
+import type { VcpuWorkerData } from './vcpu-worker.js';
+import type { Serial8250 } from '../devices/legacy/serial8250.js';
+
+export interface MicrovmConfig {
+  kernelPath: string;
+  imagePath: string;
+  cpus: number;
+  /** Bytes of RAM. */
+  memory: number;
+  /** The full kernel command line. */
+  cmdline: string;
+  /** Receives the guest console output on the main thread. */
+  onConsole?: (bytes: Uint8Array) => void;
+  /** Receives warnings (a vmlinux segment that had to be copied). */
+  onWarning?: (message: string) => void;
+}
+
+export interface MicrovmResult extends StopInfo {
+  exits: Partial<Record<ExitCounter, number>>;
+  /** ms from `t0` passed to start() to the first userspace console line. */
+  firstUserspaceMs?: number;
+  consoleBytes: number;
+  lastLines: string[];
+  vcpuErrors: string[];
+}
+
+/** Builds a VM ready to start: the steps read top to bottom; a failing step undoes the earlier ones. */
+export function buildMicrovm(config: MicrovmConfig): Microvm {
+  const undo: (() => void)[] = [];
+  try {
+    const kvm = openKvm();
+    undo.push(() => kvm.close());
+    checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
+
+    const kernelFd = openSync(config.kernelPath, fsc.O_RDONLY);
+    undo.push(() => closeSync(kernelFd));
+    const kernel = readVmlinux(kernelFd, config.kernelPath);
+    const imageFd = openSync(config.imagePath, fsc.O_RDONLY);
+    undo.push(() => closeSync(imageFd));
+    const imageSize = fstatSync(imageFd).size;
+    const plan = planMemory(config.memory, kernel, imageSize);
+    plan.warnings.forEach((w) => config.onWarning?.(w));
+
+    const vm = kvm.createVm();
+    undo.push(() => vm.close());
+    vm.setTssAddr(KVM_TSS_ADDR);
+    vm.setIdentityMapAddr(KVM_IDENTITY_MAP_ADDR);
+    vm.createIrqchip();
+    vm.createPit2(KVM_PIT_SPEAKER_DUMMY);
+
+    const { memory } = mapMemory(plan, vm, kernelFd, imageFd, imageSize, config.imagePath);
+    undo.push(() => memory.close());
+
+    const cmdline = new Cmdline().push(config.cmdline);
+    if (plan.e820.length > MEMMAP_MAX_ENTRIES) throw new RangeError('too many memory map entries');
+    writeBootGdt(memory);
+    writeMptable(memory, MPTABLE_START, config.cpus);
+    const startInfo = writePvhBootInfo(memory, {
+      startInfoAddr: PVH_INFO_START,
+      memmapAddr: MEMMAP_START,
+      cmdlineAddr: CMDLINE_START,
+      cmdline: cmdline.toBytes(),
+      memmap: plan.e820,
+    });
+
+    const supported = kvm.supportedCpuid();
+    const vcpus: VcpuFd[] = [];
+    for (let id = 0; id < config.cpus; id++) {
+      const vcpu = vm.createVcpu(id);
+      undo.push(() => vcpu.close());
+      vcpu.setCpuid2(vcpuCpuid(supported, id, config.cpus));
+      setupLint(vcpu);
+      // Application processors wait for INIT/SIPI from the boot processor.
+      if (id === 0) setupPvhRegs(vcpu, kernel.pvhEntry, startInfo);
+      vcpus.push(vcpu);
+    }
+    return new Microvm(kvm, vm, vcpus, memory, plan, config, undo);
+  } catch (e) {
+    for (const u of undo.reverse()) u();
+    throw e;
+  }
+}
+
+export class Microvm {
+  private readonly shared: SharedState;
+  private readonly serial: Serial8250;
+  private workers: Worker[] = [];
+  private exited: Promise<void>[] = [];
+  private readonly vcpuErrors: string[] = [];
+  private tap?: ConsoleTap;
+  private readonly ignoreKick = () => {};
+
+  constructor(
+    readonly kvm: Kvm,
+    readonly vm: VmFd,
+    readonly vcpus: VcpuFd[],
+    readonly memory: MmapMemory,
+    readonly plan: MemoryPlan,
+    private readonly config: MicrovmConfig,
+    private readonly undo: (() => void)[],
+  ) {
+    this.shared = new SharedState(createSharedBuffers(vcpus.length));
+    this.serial = createSerial(this.shared, (gsi, level) => vm.irqLine(gsi, level));
+  }
+
+  /** Starts one worker thread per vCPU. `t0` is when the user's clock started (performance.now()). */
+  start(t0 = performance.now()): void {
+    this.tap = new ConsoleTap(t0);
+    // The kick signal needs a handler so that it interrupts KVM_RUN instead of killing the process.
+    process.on('SIGUSR2', this.ignoreKick);
+    const runSize = this.kvm.vcpuMmapSize();
+    for (const vcpu of this.vcpus) {
+      const workerData: VcpuWorkerData = { vmFd: this.vm.fd, vcpuFd: vcpu.fd, vcpuId: vcpu.id, runSize, shared: this.shared.buffers };
+      const worker = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData });
+      worker.on('message', (m: { error?: { message: string } }) => m.error && this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`));
+      worker.on('error', (e) => {
+        this.vcpuErrors.push(`vCPU ${vcpu.id}: ${e.message}`);
+        this.shared.requestStop('vmm-error');
+      });
+      this.exited.push(new Promise((resolve) => worker.once('exit', () => resolve())));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Queues terminal input for the guest's UART. */
+  sendInput(bytes: Uint8Array): void {
+    this.serial.enqueueInput(bytes);
+  }
+
+  /** Asks the VM to stop (timeout, Ctrl-C); the first reason wins. */
+  stop(reason: StopReason): void {
+    this.shared.requestStop(reason);
+  }
+
+  private pumpConsole(): void {
+    const bytes = this.shared.drainConsole();
+    if (bytes.length === 0) return;
+    this.tap!.feed(bytes);
+    this.config.onConsole?.(bytes);
+  }
+
+  /** Kicks vCPU threads out of KVM_RUN until they have all returned. */
+  private async joinWorkers(): Promise<void> {
+    let done = false;
+    const all = Promise.all(this.exited).then(() => {
+      done = true;
+    });
+    for (let tries = 0; !done && tries < 100; tries++) {
+      this.vcpus.forEach((v) => {
+        const tid = this.shared.tid(v.id);
+        if (tid) {
+          try {
+            tgkill(process.pid, tid, SIGUSR2);
+          } catch {
+            // The thread is gone already.
+          }
+        }
+      });
+      await Promise.race([all, new Promise((r) => setTimeout(r, 20))]);
+      this.pumpConsole();
+    }
+  }
+
+  /** Runs the console until the VM stops, then stops every vCPU. */
+  async wait(): Promise<MicrovmResult> {
+    while (!this.shared.stopRequested()) {
+      await this.shared.waitForConsole();
+      this.pumpConsole();
+    }
+    await this.joinWorkers();
+    this.pumpConsole();
+    const { reason, guestStatus } = this.shared.stopReason();
+    const tap = this.tap!;
+    return {
+      reason,
+      ...(reason === 'exit-port' ? { guestStatus } : {}),
+      panicked: tap.panicked,
+      exits: this.shared.exitCounts(),
+      ...(tap.firstUserspaceMs !== undefined ? { firstUserspaceMs: tap.firstUserspaceMs } : {}),
+      consoleBytes: tap.bytes,
+      lastLines: tap.lastLines(),
+      vcpuErrors: this.vcpuErrors,
+    };
+  }
+
+  /** True when every vCPU thread has returned (close() is then safe). */
+  async workersStopped(timeoutMs: number): Promise<boolean> {
+    return Promise.race([
+      Promise.all(this.exited).then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), timeoutMs).unref()),
+    ]);
+  }
+
+  /** Releases memory and fds in reverse order of creation. */
+  close(): void {
+    process.off('SIGUSR2', this.ignoreKick);
+    for (const u of this.undo.reverse()) u();
+    this.undo.length = 0;
+  }
+}
