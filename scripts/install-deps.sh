@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the build, the tests and the nested-KVM lab need. Idempotent; needs root.
 set -euo pipefail
-pkgs=(e2fsprogs xz-utils zstd cpio bc flex bison libelf-dev libssl-dev dwarves
+pkgs=(e2fsprogs xz-utils zstd cpio build-essential bc flex bison libelf-dev libssl-dev dwarves
       qemu-system-x86 busybox-static linux-image-amd64 linux-source-6.1
       mmdebstrap umoci skopeo fakeroot attr libcap2-bin time)
 missing=()

@@ -1,0 +1,69 @@
+// A content-addressed file cache: each entry is a file named by the digest of everything that
+// went into it, written to a temp file beside it and renamed, so a failed or interrupted build
+// never leaves a half entry and never changes an existing one.
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/** `$CC_CACHE_DIR`, else `$XDG_CACHE_HOME/cc`, else `~/.cache/cc`. */
+export function defaultCacheDir(): string {
+  if (process.env['CC_CACHE_DIR']) return process.env['CC_CACHE_DIR'];
+  return path.join(process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'cc');
+}
+
+/** sha256 of the canonical JSON of `parts` (object keys sorted), hex. */
+export function cacheKey(...parts: unknown[]): string {
+  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+}
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+export class CacheStore {
+  constructor(readonly dir: string = defaultCacheDir()) {}
+
+  /** Where an entry lives, e.g. `debian/<key>.tar`. */
+  path(kind: string, name: string): string {
+    return path.join(this.dir, kind, name);
+  }
+
+  async has(kind: string, name: string): Promise<boolean> {
+    return fs.access(this.path(kind, name)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Runs `produce(tmp)` and publishes what it wrote; on failure the temp file goes and nothing changes. */
+  async put(kind: string, name: string, produce: (tmp: string) => Promise<void>): Promise<string> {
+    const final = this.path(kind, name);
+    await fs.mkdir(path.dirname(final), { recursive: true });
+    const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await produce(tmp);
+      await fs.rename(tmp, final);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    return final;
+  }
+
+  async readJson<T>(kind: string, name: string): Promise<T | null> {
+    try {
+      return JSON.parse(await fs.readFile(this.path(kind, name), 'utf8')) as T;
+    } catch {
+      return null;
+    }
+  }
+
+  async writeJson(kind: string, name: string, value: unknown): Promise<void> {
+    await this.put(kind, name, (tmp) => fs.writeFile(tmp, JSON.stringify(value)));
+  }
+}

@@ -1,0 +1,110 @@
+// The kernel cache: $XDG_CACHE_HOME/cc/kernels/<key>/{vmlinux,config,meta.json}, keyed by the kernel
+// source version, the merged .config and the compiler. Entries appear by one rename, complete or not at all.
+// A second index, requests/<request key>, maps what was asked (source, fragments, compiler) to an
+// entry, so a repeated build answers without even running Kconfig.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { KernelError } from './error.js';
+
+export function cacheRoot(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cc');
+}
+
+export function kernelsDir(): string {
+  return join(cacheRoot(), 'kernels');
+}
+
+/** Written beside each cached vmlinux. */
+export interface KernelMeta {
+  schema: 'cc.kernel.v1';
+  key: string;
+  /** sha256 of the merged .config. */
+  configHash: string;
+  sourceVersion: string;
+  compiler: string;
+  fragments: string[];
+  /** The command line this kernel is meant to boot with under cc-run. */
+  cmdline: string;
+  size: number;
+  sha256: string;
+  /** Physical address of the PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY). */
+  pvhEntry: number;
+  buildSeconds: number;
+  builtAt: string;
+}
+
+export interface CachedKernel {
+  dir: string;
+  vmlinuxPath: string;
+  configPath: string;
+  meta: KernelMeta;
+}
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function cacheKey(parts: { sourceVersion: string; config: string; compiler: string }): string {
+  return sha256(JSON.stringify(['cc.kernel.v1', parts.sourceVersion, sha256(parts.config), parts.compiler])).slice(0, 32);
+}
+
+/** What was asked, before Kconfig ran: the source's identity, the compiler and the requested options. */
+export function requestKey(parts: { sourceIdentity: string; compiler: string; options: readonly { name: string; value: string }[] }): string {
+  return sha256(JSON.stringify(['cc.kernel.request.v1', parts.sourceIdentity, parts.compiler, parts.options.map((o) => [o.name, o.value])]));
+}
+
+export async function lookup(key: string): Promise<CachedKernel | null> {
+  const dir = join(kernelsDir(), key);
+  const vmlinuxPath = join(dir, 'vmlinux');
+  if (!existsSync(vmlinuxPath)) return null;
+  try {
+    const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as KernelMeta;
+    return { dir, vmlinuxPath, configPath: join(dir, 'config'), meta };
+  } catch {
+    return null;
+  }
+}
+
+/** Finds the entry an identical earlier request produced. */
+export async function lookupRequest(requestKey: string): Promise<CachedKernel | null> {
+  const key = await readFile(join(kernelsDir(), 'requests', requestKey), 'utf8').catch(() => null);
+  return key ? lookup(key.trim()) : null;
+}
+
+export async function rememberRequest(requestKey: string, key: string): Promise<void> {
+  const dir = join(kernelsDir(), 'requests');
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${requestKey}.${process.pid}`);
+  await writeFile(tmp, `${key}\n`);
+  await rename(tmp, join(dir, requestKey));
+}
+
+/** Copies a built vmlinux and its .config into a staging folder and renames it into place. */
+export async function publish(files: { vmlinux: string; config: string }, meta: KernelMeta): Promise<CachedKernel> {
+  const root = kernelsDir();
+  const dir = join(root, meta.key);
+  const staging = join(root, `.tmp-${meta.key}-${process.pid}`);
+  try {
+    await rm(staging, { recursive: true, force: true });
+    await mkdir(staging, { recursive: true });
+    await copyFile(files.vmlinux, join(staging, 'vmlinux'));
+    await copyFile(files.config, join(staging, 'config'));
+    await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
+    const existing = await lookup(meta.key);
+    if (existing) {
+      await rm(staging, { recursive: true, force: true });
+      return existing;
+    }
+    await rm(dir, { recursive: true, force: true }); // a torn entry left by a crash, without meta.json
+    await rename(staging, dir);
+  } catch (cause) {
+    await rm(staging, { recursive: true, force: true });
+    const existing = await lookup(meta.key);
+    if (existing) return existing; // another build published the same key first
+    throw new KernelError('cache', `${dir}: cannot store the kernel in the cache`, 'check free space and permissions of $XDG_CACHE_HOME', { cause });
+  }
+  return { dir, vmlinuxPath: join(dir, 'vmlinux'), configPath: join(dir, 'config'), meta };
+}
