@@ -11,8 +11,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
 import { CTL, MARK_FAIL } from './lab/l1-init.js';
+import { labCacheDir } from './lab/lab-cache.js';
 import { l1Initramfs } from './lab/l1-initramfs.js';
 import { findL1Kernel } from './lab/l1-kernel.js';
+import { pvhVmlinux } from './lab/l1-vmlinux.js';
 import { LabError } from './lab/lab-error.js';
 
 export { LabError } from './lab/lab-error.js';
@@ -81,13 +83,17 @@ function runDirect(opts: LabOptions): Promise<LabResult> {
       cwd: opts.cwd ?? process.cwd(),
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // its own process group, so a timeout kills the whole command
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => { out.push(b); if (opts.stream) process.stdout.write(b); });
     child.stderr.on('data', (b: Buffer) => { err.push(b); if (opts.stream) process.stderr.write(b); });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, (opts.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    }, (opts.timeoutS ?? DEFAULT_TIMEOUT_S) * 1000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -143,17 +149,31 @@ export function l1QemuArgs(kernelImage: string, initramfs: string, ctlDir: strin
     '-M', 'q35', '-accel', cpus > 1 ? 'tcg,thread=multi' : 'tcg', '-cpu', 'max', '-m', String(L1_MEMORY_MIB), '-smp', String(cpus),
     '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot',
     '-kernel', kernelImage, '-initrd', initramfs,
-    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init',
+    '-append', 'console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off rdinit=/init',
     ...share('/', 'host', true),
     ...share(ctlDir, 'ctl', false),
     ...(opts.scratchDir ? share(resolve(opts.scratchDir), 'scratch', false) : []),
   ];
 }
 
+/** The error for an L1 that stopped without writing the command's status. */
+export function l1Failure(consoleLog: string): LabError {
+  const lines = consoleLog.split('\n').map((l) => l.trim()).filter(Boolean);
+  const failure = lines.find((l) => l.includes(MARK_FAIL));
+  if (failure) {
+    return new LabError('l1-failed', `nested-KVM lab: L1 failed: ${failure.slice(failure.indexOf(MARK_FAIL) + MARK_FAIL.length).trim()}`,
+      undefined, { consoleLog });
+  }
+  const last = lines.at(-1);
+  return new LabError('no-result', `nested-KVM lab: L1 stopped without a result${last ? ` (last console line: ${last})` : ''}`,
+    'run kvm-lab with --console to see the L1 console', { consoleLog });
+}
+
 async function runL1(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
   const kernel = findL1Kernel();
   const initramfs = l1Initramfs(kernel);
+  const kernelImage = pvhVmlinux(kernel.image, kernel.release, labCacheDir()) ?? kernel.image;
   const ctlDir = mkdtempSync(join(tmpdir(), 'cc-lab-'));
   try {
     writeControlFiles(ctlDir, opts);
@@ -162,7 +182,7 @@ async function runL1(opts: LabOptions): Promise<LabResult> {
       : [];
     const consoleLog: string[] = [];
     const { timedOut, spawnError } = await new Promise<{ timedOut: boolean; spawnError?: Error }>((done) => {
-      const qemu = spawn('qemu-system-x86_64', l1QemuArgs(kernel.image, initramfs, ctlDir, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+      const qemu = spawn('qemu-system-x86_64', l1QemuArgs(kernelImage, initramfs, ctlDir, opts), { stdio: ['ignore', 'pipe', 'pipe'] });
       qemu.stdout.on('data', (b: Buffer) => consoleLog.push(b.toString('latin1')));
       qemu.stderr.on('data', (b: Buffer) => consoleLog.push(b.toString('latin1')));
       const tick = setInterval(() => followers.forEach((f) => f.poll()), 200);
@@ -177,13 +197,7 @@ async function runL1(opts: LabOptions): Promise<LabResult> {
     const log = consoleLog.join('').replace(/\r\n/g, '\n');
     const read = (name: string): string => (existsSync(join(ctlDir, name)) ? readFileSync(join(ctlDir, name), 'utf8') : '');
     const status = read(CTL.status).trim();
-    if (!timedOut && status === '') {
-      const failure = log.split('\n').find((l) => l.includes(MARK_FAIL));
-      if (failure) throw new LabError('l1-failed', `nested-KVM lab: L1 failed: ${failure.slice(failure.indexOf(MARK_FAIL) + MARK_FAIL.length).trim()}`);
-      const last = log.trim().split('\n').slice(-1)[0] ?? '';
-      throw new LabError('no-result', `nested-KVM lab: L1 stopped without a result${last ? ` (last console line: ${last.trim()})` : ''}`,
-        'run with --console to see the L1 console');
-    }
+    if (!timedOut && status === '') throw l1Failure(log);
     return {
       exitCode: timedOut ? 124 : Number(status),
       stdout: read(CTL.stdout),
@@ -198,22 +212,36 @@ async function runL1(opts: LabOptions): Promise<LabResult> {
   }
 }
 
+/**
+ * Splits `kvm-lab [OPTIONS] [--] COMMAND...`: the command starts after `--` or at the first word
+ * that is not an option, so its own options (`ls -l`) stay its own.
+ */
+export function splitCommandLine(args: readonly string[], valued: readonly string[]): { options: string[]; command: string[] } {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return { options: args.slice(0, i), command: args.slice(i + 1) };
+    if (!a.startsWith('-')) return { options: args.slice(0, i), command: args.slice(i) };
+    if (valued.includes(a)) i++;
+  }
+  return { options: [...args], command: [] };
+}
+
 async function main(): Promise<void> {
   const cli = cac('kvm-lab');
   cli
-    .command('[...command]', 'run COMMAND (a shell command line) where /dev/kvm works, nested under QEMU TCG when this host has none')
+    .command('[...COMMAND]', 'run COMMAND (a shell command line) where /dev/kvm works, nested under QEMU TCG when this host has none')
     .option('--timeout <s>', 'kill the run after S seconds (exit 124)', { default: DEFAULT_TIMEOUT_S })
     .option('--scratch <dir>', 'share DIR writable at the same path inside the lab')
     .option('--cpus <n>', 'vCPUs of the L1 guest', { default: 1 })
     .option('--force-lab', 'use the lab even where /dev/kvm exists')
     .option('--console', 'print the L1 console log to stderr at the end')
     .option('--json', 'print { exitCode, wallS, mode, timedOut } as JSON on the last line of stderr')
-    .example('kvm-lab -- ls -l /dev/kvm')
+    .example('kvm-lab ls -l /dev/kvm')
     .example('kvm-lab --timeout 900 -- npm run test:e2e');
   cli.help();
-  const parsed = cli.parse(process.argv, { run: false });
+  const { options, command: words } = splitCommandLine(process.argv.slice(2), ['--timeout', '--scratch', '--cpus']);
+  const parsed = cli.parse([...process.argv.slice(0, 2), ...options], { run: false });
   if (parsed.options.help) return;
-  const words: string[] = [...parsed.args, ...(parsed.options['--'] ?? [])].map(String);
   if (words.length === 0) {
     cli.outputHelp();
     process.exit(2);
@@ -233,6 +261,7 @@ async function main(): Promise<void> {
     process.exitCode = r.exitCode;
   } catch (e) {
     if (!(e instanceof LabError)) throw e;
+    if (parsed.options.console && e.consoleLog) process.stderr.write(e.consoleLog);
     process.stderr.write(`kvm-lab: ${e.message}${e.hint ? ` (${e.hint})` : ''}\n`);
     process.exitCode = 1;
   }

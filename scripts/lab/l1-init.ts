@@ -39,7 +39,6 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /root/dev/pts 2>/dev/null
 mount -t tmpfs shm /root/dev/shm 2>/dev/null
 mount -t proc proc /root/proc
 mount -t sysfs sys /root/sys
-mount -t tmpfs tmp /root/tmp
 mkdir -p "/root$CTL_DIR" && mount -o bind /ctl "/root$CTL_DIR" || fail "cannot bind the control share at $CTL_DIR"
 if [ -n "$SCRATCH_DIR" ]; then
   mkdir -p "/root$SCRATCH_DIR" && mount -t 9p -o $o9p,cache=none scratch "/root$SCRATCH_DIR" || fail "cannot mount the scratch share at $SCRATCH_DIR"

@@ -1,10 +1,10 @@
 // Builds the L1 initramfs (busybox-static, the init script, the kernel's own module files) and
 // caches it per kernel release and content, so only the first lab run pays for it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpioNewc, type CpioEntry } from './cpio.js';
+import { labCacheDir, publishCached } from './lab-cache.js';
 import { L1_INIT } from './l1-init.js';
 import { resolveModules, type L1Kernel } from './l1-kernel.js';
 import { LabError } from './lab-error.js';
@@ -14,11 +14,6 @@ const APPLETS = ['sh', 'mount', 'insmod', 'mkdir', 'cat', 'grep', 'tail', 'dmesg
   'poweroff', 'sleep', 'ip', 'hostname'];
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
-
-export function labCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'cc', 'lab');
-}
 
 function findBusybox(): string {
   const path = BUSYBOX_CANDIDATES.find((p) => existsSync(p));
@@ -36,7 +31,8 @@ export function l1Initramfs(kernel: L1Kernel, cacheDir = labCacheDir()): string 
     hash.update(data);
     return { name: m, data };
   });
-  const out = join(cacheDir, `initramfs-${kernel.release}-${hash.digest('hex').slice(0, 16)}.cpio`);
+  const family = `initramfs-${kernel.release}-`;
+  const out = join(cacheDir, `${family}${hash.digest('hex').slice(0, 16)}.cpio`);
   if (existsSync(out)) return out;
 
   const flat = (m: string): string => m.split('/').pop()!;
@@ -49,9 +45,6 @@ export function l1Initramfs(kernel: L1Kernel, cacheDir = labCacheDir()): string 
     { type: 'file', path: 'lib/modules/order', data: Buffer.from(modules.map(flat).join('\n') + '\n') },
     ...moduleFiles.map((m) => ({ type: 'file' as const, path: `lib/modules/${flat(m.name)}`, data: m.data })),
   ];
-  mkdirSync(cacheDir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, cpioNewc(entries));
-  renameSync(tmp, out);
+  publishCached(out, family, cpioNewc(entries));
   return out;
 }

@@ -7,8 +7,12 @@ export class LabError extends Error {
     readonly kind: LabErrorKind,
     message: string,
     readonly hint?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; consoleLog?: string },
   ) {
     super(message, options);
+    this.consoleLog = options?.consoleLog;
   }
+
+  /** L1's serial console up to the failure, when L1 was started. */
+  readonly consoleLog: string | undefined;
 }
