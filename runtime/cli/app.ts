@@ -110,8 +110,11 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions, t0:
   process.on('SIGTERM', onSignal);
   const timer = timeout ? setTimeout(() => vm.stop('timeout'), timeout * 1000) : undefined;
 
+  // Atomics.waitAsync does not keep Node's event loop alive; this does while the VM runs.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   vm.start(t0);
   const result = await vm.wait();
+  clearInterval(keepAlive);
   clearTimeout(timer);
   clearTimeout(graceTimer);
   if (logFd !== undefined) closeSync(logFd);
