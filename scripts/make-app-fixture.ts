@@ -14,7 +14,7 @@ const APPLETS = ['sh', 'id', 'pwd', 'hostname', 'env', 'sort', 'sed', 'echo', 'c
 
 export const ENTRYPOINT_SCRIPT = `#!/bin/sh
 trap 'echo got-SIGTERM; exit 143' TERM
-echo "argv=$*"
+for a in "$@"; do echo "arg=$a"; done
 echo "uid=$(id -u) gid=$(id -g) groups=$(id -G)"
 echo "cwd=$(pwd)"
 echo "hostname=$(hostname)"
