@@ -2,7 +2,7 @@
 // reads what the host needs from it: the run config and the image's account files.
 import { IMAGE_CONFIG_PATH, type ImageRunConfig } from '../../manifest/image-manifest.js';
 import { ConfigError } from '../vmm/errors.js';
-import { Ext4Reader } from './ext4-reader.js';
+import { Ext4ReadError, Ext4Reader } from './ext4-reader.js';
 import type { Accounts } from './overrides.js';
 
 export interface AppImage {
@@ -14,7 +14,14 @@ export interface AppImage {
 export function readAppImage(path: string): AppImage | undefined {
   const reader = Ext4Reader.open(path);
   try {
-    const raw = reader.readFileIfExists(IMAGE_CONFIG_PATH);
+    let raw: Buffer | undefined;
+    try {
+      raw = reader.readFileIfExists(IMAGE_CONFIG_PATH);
+    } catch (e) {
+      // Block-mapped or inline directories (ext2/ext3-style images): not from convert, so an OS image.
+      if (e instanceof Ext4ReadError && e.kind === 'unsupported') return undefined;
+      throw e;
+    }
     if (!raw) return undefined;
     let config: ImageRunConfig;
     try {
