@@ -1,12 +1,12 @@
-// The nested-KVM lab (../shared/LAB.md): runs a shell command where /dev/kvm works. On a host with
-// /dev/kvm it runs the command directly; otherwise it boots Debian's kernel under QEMU TCG ("L1",
+// The nested-KVM lab (../shared/LAB.md): runs a shell command where /dev/kvm works. On a host whose
+// /dev/kvm is backed by VMX/SVM it runs the command directly; otherwise it boots Debian's kernel under QEMU TCG ("L1",
 // whose emulated AMD SVM gives kvm-amd a real /dev/kvm), shares the host's / read-only through 9p,
 // and runs the command in a chroot of it with a writable overlay, the caller's cwd and NO_COLOR=1.
 //
-//   node dist/scripts/kvm-lab.js [--timeout S] -- COMMAND...
+//   node dist/scripts/kvm-lab.js [--timeout S] [--scratch DIR] [--] COMMAND...
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cac } from 'cac';
@@ -98,7 +98,7 @@ function runDirect(opts: LabOptions): Promise<LabResult> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       resolvePromise({
-        exitCode: timedOut ? 124 : code ?? 128 + (signal ? 9 : 0),
+        exitCode: timedOut ? 124 : code ?? 128 + (signal ? constants.signals[signal] : 0),
         stdout: Buffer.concat(out).toString(),
         stderr: Buffer.concat(err).toString(),
         consoleLog: '',
@@ -171,6 +171,9 @@ export function l1Failure(consoleLog: string): LabError {
 
 async function runL1(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
+  if (opts.scratchDir && !statSync(opts.scratchDir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new LabError('bad-scratch', `scratch folder ${opts.scratchDir} is not a directory`, 'create it before the run');
+  }
   const kernel = findL1Kernel();
   const initramfs = l1Initramfs(kernel);
   const kernelImage = pvhVmlinux(kernel.image, kernel.release, labCacheDir()) ?? kernel.image;

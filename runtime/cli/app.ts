@@ -63,7 +63,7 @@ export function overridesFrom(opts: AppOptions): Overrides {
   };
 }
 
-export async function runApp(image: string, app: AppImage, opts: AppOptions, t0: number): Promise<number> {
+export async function runApp(image: string, app: AppImage, opts: AppOptions): Promise<number> {
   const guest = findGuestOs(opts.guest);
   const kernel = opts.kernel ?? guest.kernel;
   if (!kernel) throw new ConfigError('no-kernel', `${guest.image}: no kernel given and no guest.json beside it names one`, 'pass --kernel path/to/vmlinux');
@@ -112,7 +112,8 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions, t0:
 
   // Atomics.waitAsync does not keep Node's event loop alive; this does while the VM runs.
   const keepAlive = setInterval(() => {}, 1 << 30);
-  vm.start(t0);
+  // Times count from process start (performance.now()'s origin), as in the OS-image report.
+  vm.start(0);
   const result = await vm.wait();
   clearInterval(keepAlive);
   clearTimeout(timer);
@@ -127,7 +128,7 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions, t0:
     process.stderr.write(`${JSON.stringify({
       exitStatus,
       stop: result.reason,
-      wallMs: Math.round(performance.now() - t0),
+      wallMs: Math.round(performance.now()),
       exits: result.exits,
       ...(hostMemory() ? { host: hostMemory() } : {}),
       config: { kernel, guest: guest.image, image, cpus, memory, cmdline, argv: spec.argv },

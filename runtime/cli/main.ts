@@ -12,7 +12,8 @@ import { parseSize } from './size.js';
 import { readAppImage } from '../app/app-image.js';
 import { APP_ONLY_OPTIONS, runApp, type AppOptions } from './app.js';
 
-const t0 = performance.now();
+/** performance.now() counts from process start: the report's times are from there. */
+const moduleReadyMs = performance.now();
 const CTRL_C = 0x03;
 /** With --pass-ctrl-c, Ctrl-] stops the VM (as telnet's escape). */
 const CTRL_RIGHT_BRACKET = 0x1d;
@@ -33,9 +34,11 @@ export interface RunReport {
   stop: MicrovmResult['reason'];
   guestStatus?: number;
   panicked: boolean;
-  /** From cc-run's start to the first console line from guest userspace. */
+  /** From cc-run's process start to the first console line from guest userspace. */
   timeToUserspaceMs?: number;
   wallMs: number;
+  /** Milestones from process start: cc-run's code loaded, VM built, first console byte. */
+  phasesMs: { moduleReady: number; vmBuilt: number; firstConsole?: number };
   exits: MicrovmResult['exits'];
   consoleBytes: number;
   host?: HostMemory;
@@ -84,6 +87,7 @@ async function run(image: string, opts: Options): Promise<number> {
     onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
   });
 
+  const vmBuiltMs = performance.now();
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;
   if (raw) stdin.setRawMode(true);
@@ -93,12 +97,14 @@ async function run(image: string, opts: Options): Promise<number> {
     vm.sendInput(chunk);
   });
   stdin.on('error', () => {});
+  // A closed pipe on stdout (cc-run | head) must not end the VMM before its teardown.
+  process.stdout.on('error', () => {});
   const onSignal = () => vm.stop('interrupted');
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const timer = timeout ? setTimeout(() => vm.stop('timeout'), timeout * 1000) : undefined;
 
-  vm.start(t0);
+  vm.start(0);
   const result = await vm.wait();
   if (timer) clearTimeout(timer);
   if (raw) stdin.setRawMode(false);
@@ -118,7 +124,12 @@ async function run(image: string, opts: Options): Promise<number> {
       ...(result.guestStatus !== undefined ? { guestStatus: result.guestStatus } : {}),
       panicked: result.panicked,
       ...(result.firstUserspaceMs !== undefined ? { timeToUserspaceMs: Math.round(result.firstUserspaceMs) } : {}),
-      wallMs: Math.round(performance.now() - t0),
+      wallMs: Math.round(performance.now()),
+      phasesMs: {
+        moduleReady: Math.round(moduleReadyMs),
+        vmBuilt: Math.round(vmBuiltMs),
+        ...(result.firstConsoleMs !== undefined ? { firstConsole: Math.round(result.firstConsoleMs) } : {}),
+      },
       exits: result.exits,
       consoleBytes: result.consoleBytes,
       ...(host ? { host } : {}),
@@ -165,7 +176,7 @@ cli
       const app = readAppImage(image);
       if (app) {
         appMode = true;
-        process.exit(await runApp(image, app, opts, t0));
+        process.exit(await runApp(image, app, opts));
       }
       const appOnly = APP_ONLY_OPTIONS.filter((o) => opts[o] !== undefined);
       if (appOnly.length || opts['--']?.length) {

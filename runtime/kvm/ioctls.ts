@@ -1,12 +1,12 @@
 // Every KVM ioctl number the VMM uses, grouped by the fd it is issued on (linux/kvm.h).
-import koffi from 'koffi';
+import { sizeOf } from '../uapi/codec.js';
 import { _IO, _IOR, _IOW, _IOWR } from '../uapi/ioctl.js';
 import {
   KVMIO, kvm_cpuid2, kvm_irq_level, kvm_lapic_state, kvm_pit_config, kvm_regs, kvm_signal_mask, kvm_sregs,
   kvm_userspace_memory_region,
 } from '../uapi/kvm.js';
 
-const size = koffi.sizeof;
+const size = sizeOf;
 
 /** ioctls on /dev/kvm. */
 export const KVM_GET_API_VERSION = _IO(KVMIO, 0x00);

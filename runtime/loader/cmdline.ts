@@ -31,11 +31,6 @@ export class Cmdline {
     return this.push(`${key}=${value}`);
   }
 
-  /** True when a word `key` or `key=...` is present. */
-  has(key: string): boolean {
-    return this.toString().split(/\s+/).some((w) => w === key || w.startsWith(`${key}=`));
-  }
-
   private check(): void {
     if (this.toString().length + 1 > this.capacity) {
       throw new CmdlineError('too-long', `kernel command line is longer than ${this.capacity - 1} bytes`);

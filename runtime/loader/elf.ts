@@ -55,7 +55,7 @@ export function readVmlinux(fd: number, path: string): VmlinuxInfo {
     const isBzImage = head.length >= 0x206 && String.fromCharCode(...head.subarray(0x202, 0x206)) === 'HdrS';
     if (isBzImage) {
       throw new LoaderError('bzimage', `${path}: is a compressed bzImage, cc-run boots an uncompressed vmlinux ELF`,
-        `extract it with: linux/scripts/extract-vmlinux ${path} > vmlinux (or use the vmlinux from the kernel build tree)`);
+        `extract it with linux/scripts/extract-vmlinux ${path} > vmlinux, or use vmlinux from the kernel build tree`);
     }
     throw new LoaderError('not-elf', `${path}: not an ELF vmlinux`, 'pass the uncompressed vmlinux from a kernel build');
   }

@@ -35,7 +35,6 @@ export const O_CLOEXEC = 0o2000000;
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
-export const PROT_EXEC = 4;
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
 export const MAP_FIXED = 0x10;
@@ -54,7 +53,6 @@ const c_ioctl_ptr = lib.func('int ioctl(int fd, unsigned long request, void *arg
 const c_ioctl_int = lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)');
 const c_mmap = lib.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)');
 const c_munmap = lib.func('int munmap(void *addr, size_t length)');
-const c_madvise = lib.func('int madvise(void *addr, size_t length, int advice)');
 const c_gettid = lib.func('int gettid()');
 const c_tgkill = lib.func('int tgkill(int tgid, int tid, int sig)');
 const c_exit = lib.func('void _exit(int status)');
@@ -103,14 +101,6 @@ export function mmap(addr: bigint | null, length: number, prot: number, flags: n
 /** munmap(2). */
 export function munmap(addr: bigint, length: number): void {
   check('munmap', c_munmap(addr, length));
-}
-
-export const MADV_DONTDUMP = 16;
-export const MADV_MERGEABLE = 12;
-
-/** madvise(2). */
-export function madvise(addr: bigint, length: number, advice: number): void {
-  check('madvise', c_madvise(addr, length, advice));
 }
 
 /** A zero-copy view of `length` bytes of native memory at `addr`. */

@@ -46,7 +46,8 @@ export interface MicrovmConfig {
 
 export interface MicrovmResult extends StopInfo {
   exits: Partial<Record<ExitCounter, number>>;
-  /** ms from `t0` passed to start() to the first userspace console line. */
+  /** ms from `t0` passed to start() to the first console byte and the first userspace line. */
+  firstConsoleMs?: number;
   firstUserspaceMs?: number;
   consoleBytes: number;
   lastLines: string[];
@@ -57,10 +58,6 @@ export interface MicrovmResult extends StopInfo {
 export function buildMicrovm(config: MicrovmConfig): Microvm {
   const undo: (() => void)[] = [];
   try {
-    const kvm = openKvm();
-    undo.push(() => kvm.close());
-    checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
-
     const kernelFd = openSync(config.kernelPath, fsc.O_RDONLY);
     undo.push(() => closeSync(kernelFd));
     const kernel = readVmlinux(kernelFd, config.kernelPath);
@@ -75,6 +72,13 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     });
     const plan = planMemory(config.memory, kernel, imageSize, extra.map(extraPmemSize));
     plan.warnings.forEach((w) => config.onWarning?.(w));
+
+    const kvm = openKvm();
+    undo.push(() => kvm.close());
+    checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
+    // vCPU threads now: they load their code while this thread maps memory and sets up the VM.
+    const threads = Array.from({ length: config.cpus }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
+    undo.push(() => threads.forEach((t) => void t.terminate()));
 
     const vm = kvm.createVm();
     undo.push(() => vm.close());
@@ -109,7 +113,7 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
       if (id === 0) setupPvhRegs(vcpu, kernel.pvhEntry, startInfo);
       vcpus.push(vcpu);
     }
-    return new Microvm(kvm, vm, vcpus, memory, plan, config, undo);
+    return new Microvm(kvm, vm, vcpus, threads, memory, plan, config, undo);
   } catch (e) {
     for (const u of undo.reverse()) u();
     throw e;
@@ -121,8 +125,7 @@ export class Microvm {
   private readonly serial: Serial8250;
   private readonly appSerial?: Serial8250;
   private readonly appRings?: { stdout: ByteRing; stderr: ByteRing };
-  private workers: Worker[] = [];
-  private exited: Promise<void>[] = [];
+  private readonly exited: Promise<void>[];
   private readonly vcpuErrors: string[] = [];
   private tap?: ConsoleTap;
   private readonly ignoreKick = () => {};
@@ -131,6 +134,7 @@ export class Microvm {
     readonly kvm: Kvm,
     readonly vm: VmFd,
     readonly vcpus: VcpuFd[],
+    private readonly threads: Worker[],
     readonly memory: MmapMemory,
     readonly plan: MemoryPlan,
     private readonly config: MicrovmConfig,
@@ -142,25 +146,25 @@ export class Microvm {
     this.appSerial = createAppSerials(this.shared, irqLine)?.com2;
     const app = this.shared.buffers.app;
     if (app) this.appRings = { stdout: new ByteRing(app.stdout), stderr: new ByteRing(app.stderr) };
+    this.exited = threads.map((t) => new Promise((resolve) => t.once('exit', () => resolve())));
   }
 
-  /** Starts one worker thread per vCPU. `t0` is when the user's clock started (performance.now()). */
+  /** Hands each vCPU to its thread, which starts running it. `t0` is when the user's clock started (performance.now(); 0 is process start). */
   start(t0 = performance.now()): void {
     this.tap = new ConsoleTap(t0);
     // The kick signal needs a handler so that it interrupts KVM_RUN instead of killing the process.
     process.on('SIGUSR2', this.ignoreKick);
     const runSize = this.kvm.vcpuMmapSize();
-    for (const vcpu of this.vcpus) {
-      const workerData: VcpuWorkerData = { vmFd: this.vm.fd, vcpuFd: vcpu.fd, vcpuId: vcpu.id, runSize, shared: this.shared.buffers };
-      const worker = new Worker(new URL('./vcpu-worker.js', import.meta.url), { workerData });
-      worker.on('message', (m: { error?: { message: string } }) => m.error && this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`));
-      worker.on('error', (e) => {
+    this.vcpus.forEach((vcpu, i) => {
+      const thread = this.threads[i]!;
+      thread.on('message', (m: { error?: { message: string } }) => m.error && this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`));
+      thread.on('error', (e) => {
         this.vcpuErrors.push(`vCPU ${vcpu.id}: ${e.message}`);
         this.shared.requestStop('vmm-error');
       });
-      this.exited.push(new Promise((resolve) => worker.once('exit', () => resolve())));
-      this.workers.push(worker);
-    }
+      const data: VcpuWorkerData = { vmFd: this.vm.fd, vcpuFd: vcpu.fd, vcpuId: vcpu.id, runSize, shared: this.shared.buffers };
+      thread.postMessage(data);
+    });
   }
 
   /** Queues terminal input for the guest's UART. */
@@ -228,6 +232,7 @@ export class Microvm {
       ...(reason === 'exit-port' ? { guestStatus } : {}),
       panicked: tap.panicked,
       exits: this.shared.exitCounts(),
+      ...(tap.firstByteMs !== undefined ? { firstConsoleMs: tap.firstByteMs } : {}),
       ...(tap.firstUserspaceMs !== undefined ? { firstUserspaceMs: tap.firstUserspaceMs } : {}),
       consoleBytes: tap.bytes,
       lastLines: tap.lastLines(),

@@ -12,6 +12,8 @@ export class ConsoleTap {
   panicked = false;
   /** ms since `t0` when a line not from the kernel first appeared. */
   firstUserspaceMs?: number;
+  /** ms since `t0` when the first byte came. */
+  firstByteMs?: number;
   bytes = 0;
 
   constructor(
@@ -21,6 +23,7 @@ export class ConsoleTap {
   ) {}
 
   feed(chunk: Uint8Array): void {
+    this.firstByteMs ??= this.now() - this.t0;
     this.bytes += chunk.length;
     const text = this.partial + this.decoder.decode(chunk, { stream: true });
     const parts = text.split(/\r?\n/);

@@ -11,7 +11,6 @@ const STOP = 0; // index into STOP_REASONS, 0 while running
 const GUEST_STATUS = 1;
 const CONSOLE_WRITTEN = 2; // bytes ever written to the ring
 const CONSOLE_READ = 3; // bytes ever drained
-const WORKERS_DONE = 4;
 const TID_BASE = 16;
 const CONSOLE_RING = 1 << 16;
 
@@ -164,9 +163,5 @@ export class SharedState {
 
   tid(vcpu: number): number {
     return Atomics.load(this.control, TID_BASE + vcpu);
-  }
-
-  workerDone(): void {
-    Atomics.add(this.control, WORKERS_DONE, 1);
   }
 }

@@ -1,13 +1,14 @@
 // Entry of a vCPU worker thread: one per vCPU, looping on a synchronous KVM_RUN (never koffi's
-// .async, LAB.md). Devices run here, on shared state.
-import { parentPort, workerData } from 'node:worker_threads';
+// .async, LAB.md). Devices run here, on shared state. The thread is started before the VM exists
+// (loading its modules overlaps the main thread's setup) and gets its vCPU in one message.
+import { parentPort } from 'node:worker_threads';
 import { VcpuFd } from '../kvm/vcpu.js';
 import { VmFd } from '../kvm/vm.js';
 import { gettid } from '../sys/libc.js';
 import { Bus } from './bus.js';
 import { createPioBus } from './device-manager.js';
 import { SharedState, type SharedBuffers } from './shared-state.js';
-import { runVcpuLoop } from './vcpu-loop.js';
+import { runVcpuLoop, type ExitContext } from './vcpu-loop.js';
 
 export interface VcpuWorkerData {
   vmFd: number;
@@ -17,27 +18,30 @@ export interface VcpuWorkerData {
   shared: SharedBuffers;
 }
 
-const data = workerData as VcpuWorkerData;
-const shared = new SharedState(data.shared);
-const vm = new VmFd(data.vmFd);
-const vcpu = new VcpuFd(data.vcpuFd, data.vcpuId);
-try {
-  vcpu.mapRun(data.runSize);
-  // No signal blocked while in the guest, so a tgkill from the main thread interrupts KVM_RUN.
-  vcpu.setSignalMask(0n);
-  shared.setTid(data.vcpuId, gettid());
-  const ctx = {
-    pio: createPioBus(shared, (gsi, level) => vm.irqLine(gsi, level)),
-    mmio: new Bus(),
-    count: (kind: Parameters<SharedState['count']>[1]) => shared.count(data.vcpuId, kind),
-    requestStop: (reason: Parameters<SharedState['requestStop']>[0], status?: number) => shared.requestStop(reason, status),
-    stopRequested: () => shared.stopRequested(),
-  };
-  runVcpuLoop(() => vcpu.run(), ctx);
-  vcpu.unmapRun();
-} catch (e) {
-  shared.requestStop('vmm-error');
-  parentPort?.postMessage({ error: { message: (e as Error).message, stack: (e as Error).stack } });
-} finally {
-  shared.workerDone();
+function run(data: VcpuWorkerData): void {
+  const shared = new SharedState(data.shared);
+  const vm = new VmFd(data.vmFd);
+  const vcpu = new VcpuFd(data.vcpuFd, data.vcpuId);
+  try {
+    vcpu.mapRun(data.runSize);
+    // No signal blocked while in the guest, so a tgkill from the main thread interrupts KVM_RUN.
+    vcpu.setSignalMask(0n);
+    shared.setTid(data.vcpuId, gettid());
+    const ctx: ExitContext = {
+      pio: createPioBus(shared, (gsi, level) => vm.irqLine(gsi, level)),
+      mmio: new Bus(),
+      count: (kind) => shared.count(data.vcpuId, kind),
+      requestStop: (reason, status) => shared.requestStop(reason, status),
+      stopRequested: () => shared.stopRequested(),
+    };
+    runVcpuLoop(() => vcpu.run(), ctx);
+    vcpu.unmapRun();
+  } catch (e) {
+    shared.requestStop('vmm-error');
+    parentPort?.postMessage({ error: { message: (e as Error).message, stack: (e as Error).stack } });
+  } finally {
+    parentPort?.close();
+  }
 }
+
+parentPort?.once('message', run);

@@ -24,27 +24,20 @@ function findBusybox(): string {
 /** Returns the path of a cached initramfs for `kernel`, building it when missing. */
 export function l1Initramfs(kernel: L1Kernel, cacheDir = labCacheDir()): string {
   const modules = resolveModules(kernel.moduleDir);
-  const busybox = readFileSync(findBusybox());
-  const hash = createHash('sha256').update(L1_INIT).update(busybox).update(APPLETS.join(' ')).update(modules.join('\n'));
-  const moduleFiles = modules.map((m) => {
-    const data = readFileSync(join(kernel.moduleDir, m));
-    hash.update(data);
-    return { name: m, data };
-  });
-  const family = `initramfs-${kernel.release}-`;
-  const out = join(cacheDir, `${family}${hash.digest('hex').slice(0, 16)}.cpio`);
-  if (existsSync(out)) return out;
-
   const flat = (m: string): string => m.split('/').pop()!;
   const entries: CpioEntry[] = [
-    ...['bin', 'dev', 'proc', 'sys', 'lower', 'ctl', 'rw', 'root', 'tmp', 'lib', 'lib/modules'].map((path) => ({ type: 'dir' as const, path })),
+    ...['bin', 'dev', 'proc', 'sys', 'lower', 'ctl', 'rw', 'root', 'lib', 'lib/modules'].map((path) => ({ type: 'dir' as const, path })),
     { type: 'chardev', path: 'dev/console', major: 5, minor: 1 },
-    { type: 'file', path: 'bin/busybox', data: busybox, mode: 0o755 },
+    { type: 'file', path: 'bin/busybox', data: readFileSync(findBusybox()), mode: 0o755 },
     ...APPLETS.map((a) => ({ type: 'symlink' as const, path: `bin/${a}`, target: 'busybox' })),
     { type: 'file', path: 'init', data: Buffer.from(L1_INIT), mode: 0o755 },
     { type: 'file', path: 'lib/modules/order', data: Buffer.from(modules.map(flat).join('\n') + '\n') },
-    ...moduleFiles.map((m) => ({ type: 'file' as const, path: `lib/modules/${flat(m.name)}`, data: m.data })),
+    ...modules.map((m) => ({ type: 'file' as const, path: `lib/modules/${flat(m)}`, data: readFileSync(join(kernel.moduleDir, m)) })),
   ];
-  publishCached(out, family, cpioNewc(entries));
+  // Assembling the archive costs milliseconds; keying the cache on its bytes keeps it exact.
+  const archive = cpioNewc(entries);
+  const family = `initramfs-${kernel.release}-`;
+  const out = join(cacheDir, `${family}${createHash('sha256').update(archive).digest('hex').slice(0, 16)}.cpio`);
+  if (!existsSync(out)) publishCached(out, family, archive);
   return out;
 }

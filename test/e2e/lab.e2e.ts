@@ -3,13 +3,14 @@
 // same commands run directly.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runInLab, type LabResult } from '../../scripts/kvm-lab.js';
+import { makeBusyboxExt4 } from '../../scripts/fixtures/busybox-ext4.js';
 import { qemuGuestArgv, qemuGuestShellLine } from '../../scripts/lab-qemu-guest.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -117,21 +118,17 @@ test('QEMU -accel kvm boots the reference vmlinux with an ext4 root on virtio-pm
     console.log(`  SKIP: ${why}`);
     return;
   }
-  const root = join(work, 'root');
-  for (const d of ['bin', 'dev', 'proc']) mkdirSync(join(root, d), { recursive: true });
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  writeFileSync(join(root, 'init'), [
-    '#!/bin/busybox sh',
-    '/bin/busybox mount -t proc proc /proc',
-    'echo written-by-guest > /written',
-    'echo CC-GUEST-MARKER',
-    "/bin/busybox grep ' / ' /proc/mounts",
-    '/bin/busybox poweroff -f',
-    '',
-  ].join('\n'));
-  chmodSync(join(root, 'init'), 0o755);
-  const image = join(work, 'root.ext4');
-  execFileSync('mke2fs', ['-q', '-F', '-t', 'ext4', '-b', '4096', '-d', root, image, '32M']);
+  const image = makeBusyboxExt4({
+    image: join(work, 'root.ext4'),
+    init: [
+      '/bin/busybox mount -t proc proc /proc',
+      'echo written-by-guest > /written',
+      'echo CC-GUEST-MARKER',
+      "/bin/busybox grep ' / ' /proc/mounts",
+      '/bin/busybox poweroff -f',
+      '',
+    ].join('\n'),
+  });
   const sha = (): string => createHash('sha256').update(readFileSync(image)).digest('hex');
   const before = sha();
   const boot = (kind: 'pmem' | 'virtio-blk'): string =>

@@ -1,0 +1,15 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseSize } from '../../../runtime/cli/size.js';
+
+test('sizes as users type them', () => {
+  assert.is(parseSize('256M'), 256 * 1024 ** 2);
+  assert.is(parseSize('1G'), 1024 ** 3);
+  assert.is(parseSize('1.5g'), 1.5 * 1024 ** 3);
+  assert.is(parseSize('512MiB'), 512 * 1024 ** 2);
+  assert.is(parseSize('4096'), 4096);
+  assert.is(parseSize('lots'), undefined);
+  assert.is(parseSize('0'), undefined);
+});
+
+test.run();
