@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(e2fsprogs xz-utils zstd cpio build-essential bc flex bison libelf-dev libssl-dev dwarves
       qemu-system-x86 busybox-static linux-image-amd64 linux-source-6.1
-      mmdebstrap umoci skopeo fakeroot attr libcap2-bin time gcc libc6-dev)
+      mmdebstrap umoci skopeo fakeroot attr acl libcap2-bin time gcc libc6-dev)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

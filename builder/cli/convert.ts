@@ -34,6 +34,9 @@ export function registerConvert(cli: CAC): void {
     .action(async (sourceRef: string, flags: ConvertFlags) => {
       try {
         if (!flags.output) throw Object.assign(new Error('convert: missing -o OUT.ext4'), { hint: 'cc-build convert SOURCE -o OUT.ext4' });
+        if (flags.size !== undefined && flags.free !== undefined) {
+          throw Object.assign(new Error('convert: --size and --free exclude each other'), { hint: '--size fixes the image size; --free sizes it from the content' });
+        }
         const sizeBytes = flags.size !== undefined ? parseSize(flags.size, '--size') : undefined;
         const freeBytes = flags.free !== undefined ? parseSize(flags.free, '--free') : undefined;
         const result = await runConvert(sourceRef, flags.output, { sizeBytes, freeBytes, quiet: !!flags.json, aciStore: flags.aciStore });
@@ -86,7 +89,8 @@ async function runConvert(
           },
         },
       ],
-      { renderer: o.quiet ? 'silent' : 'default', exitOnError: true, rendererOptions: { collapseErrors: true } },
+      // Errors are reported once, on stderr, by report(); without a terminal there is no progress.
+      { renderer: o.quiet ? 'silent' : 'default', fallbackRenderer: 'silent', exitOnError: true, registerSignalListeners: false },
     );
     await tasks.run();
     return runConfig ? { ...result!, runConfig } : result!;

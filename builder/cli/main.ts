@@ -10,4 +10,5 @@ registerKernelCommand(cli);
 // The default command: cc-build RECIPE.yaml (registered last so named commands match first).
 registerRecipe(cli);
 cli.help();
-cli.parse();
+// cac drops a lone `-`; it means a tarball on stdin, which the tar transport reads as `tar:-`.
+cli.parse(process.argv.map((arg, i) => (i > 1 && arg === '-' ? 'tar:-' : arg)));

@@ -56,7 +56,8 @@ export class DataArea implements DataStore {
   private stagedFrom = 0;
   private stagedLen = 0;
   /** Hash of every byte stored, in order: the image's UUID derives from it. */
-  readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash = createHash('sha256');
+  private sealed = false;
 
   constructor(
     private readonly fd: number,
@@ -98,7 +99,7 @@ export class DataArea implements DataStore {
   /** Writes whole blocks at a physical block, batching contiguous writes into big ones. @internal */
   put(block: number, data: Buffer): void {
     const pos = block * BLOCK_SIZE;
-    this.hash.update(data);
+    if (!this.sealed) this.hash.update(data);
     if (this.stagedLen > 0 && pos === this.stagedFrom + this.stagedLen && this.stagedLen + data.length <= STAGING_BYTES) {
       data.copy(this.staging, this.stagedLen);
       this.stagedLen += data.length;
@@ -112,6 +113,17 @@ export class DataArea implements DataStore {
     data.copy(this.staging, 0);
     this.stagedFrom = pos;
     this.stagedLen = data.length;
+  }
+
+  /** Adds bytes that are not file data (metadata laid out later) to the content hash. */
+  hashAlso(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+
+  /** The content hash of everything stored so far; later writes no longer count. */
+  seal(): Buffer {
+    this.sealed = true;
+    return this.hash.digest();
   }
 
   /** Writes pending bytes to the file. */

@@ -361,3 +361,23 @@ export const ACL_TAG = {
   MASK: 0x10,
   OTHER: 0x20,
 } as const;
+
+/** bg_flags */
+export const EXT4_BG = { INODE_UNINIT: 0x0001, BLOCK_UNINIT: 0x0002, INODE_ZEROED: 0x0004 } as const;
+
+/** s_checksum_type */
+export const EXT4_CRC32C_CHKSUM = 1;
+
+/** struct ext4_extent_tail: follows eh_max entries in an extent block (metadata_csum). */
+export const ext4_extent_tail = { sizeof: 4, et_checksum: 0 } as const;
+
+/** struct ext4_dir_entry_tail: a fake entry closing each directory block (metadata_csum). */
+export const ext4_dir_entry_tail = {
+  sizeof: 12,
+  det_reserved_zero1: 0,
+  det_rec_len: 4, // u16
+  det_reserved_zero2: 6, // u8
+  det_reserved_ft: 7, // u8
+  det_checksum: 8,
+} as const;
+export const EXT4_FT_DIR_CSUM = 0xde;

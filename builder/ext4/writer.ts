@@ -16,6 +16,9 @@ import type { FileTree, Node } from '../tree/tree.js';
 import { BLOCK_SIZE, DataArea, Extent, HUGE_BLOCKS } from './data-area.js';
 import {
   DX_HASH_HALF_MD4,
+  EXT4_BG,
+  EXT4_CRC32C_CHKSUM,
+  EXT4_FT_DIR_CSUM,
   EXT2_FLAGS,
   EXT4_DEFM,
   EXT4_DYNAMIC_REV,
@@ -38,6 +41,9 @@ import {
   EXT_INIT_MAX_LEN,
   S_IF,
   ext4_dir_entry_2,
+  ext4_dir_entry_tail,
+  ext4_extent_tail,
+  ext4_xattr_header,
   ext4_extent,
   ext4_extent_header,
   ext4_extent_idx,
@@ -45,6 +51,7 @@ import {
   ext4_inode,
   ext4_super_block,
 } from './format.js';
+import { crc32c, crc32cU32 } from './crc32c.js';
 import { toExt4Xattrs, writeIbodyXattrs, xattrBlock, type Xattr } from './xattr.js';
 
 // ---- layout constants ----
@@ -60,7 +67,7 @@ const MIN_FREE_INODES = 64;
 const DEFAULT_MIN_FREE = 64 << 20;
 const DEFAULT_FREE_FRACTION = 0.25;
 const EXTENTS_IN_INODE = 4;
-const EXTENTS_PER_BLOCK = (BLOCK_SIZE - ext4_extent_header.sizeof) / ext4_extent.sizeof;
+const EXTENTS_PER_BLOCK = Math.floor((BLOCK_SIZE - ext4_extent_header.sizeof) / ext4_extent.sizeof);
 const FAST_SYMLINK_MAX = 59; // i_block holds 60 bytes including the NUL
 const LOG_GROUPS_PER_FLEX = 4;
 
@@ -73,6 +80,8 @@ export interface Ext4Options {
   epoch?: number;
   /** Volume label (up to 16 bytes). */
   label?: string;
+  /** crc32c checksums on all metadata (metadata_csum); default true. */
+  metadataCsum?: boolean;
 }
 
 export interface Ext4Result {
@@ -112,6 +121,9 @@ export class Ext4Writer {
   // metadata region, laid out from the end of the data area
   private metaStart = 0;
   private metaBlocks: Buffer[] = [];
+  /** Metadata blocks whose checksums wait for the UUID. */
+  private csumJobs: { kind: 'dir' | 'extent' | 'xattr'; block: number; ino: number }[] = [];
+  private readonly csum: boolean;
 
   constructor(
     private readonly fd: number,
@@ -126,13 +138,18 @@ export class Ext4Writer {
       this.gdtBlocks = DEFAULT_GDT_BLOCKS;
     }
     this.data = new DataArea(fd, { reservedBlocks: 1 + this.gdtBlocks, limitBlocks: this.sizeBlocks });
+    this.csum = options.metadataCsum ?? true;
   }
 
   /** Lays out and writes all metadata; the image is complete afterwards. Use once. */
   close(tree: FileTree): Ext4Result {
     if (this.closed) throw new Ext4Error('closed', 'ext4 writer used after close()');
     this.closed = true;
-    if (!tree.root.entries!.has('lost+found')) tree.mkdir('/lost+found', { mode: 0o700 });
+    // e2fsck insists on a /lost+found directory; anything else by that name is replaced, as it would.
+    if (tree.root.entries!.get('lost+found')?.kind !== 'dir') {
+      tree.remove('/lost+found');
+      tree.mkdir('/lost+found', { mode: 0o700 });
+    }
 
     // 1. inode numbers: root 2, lost+found 11 (as mke2fs), then depth-first in name order.
     const inodes: (Node | undefined)[] = [];
@@ -141,10 +158,8 @@ export class Ext4Writer {
     inodes[EXT4_ROOT_INO] = tree.root;
     numbers.set(tree.root, EXT4_ROOT_INO);
     const lpf = tree.root.entries!.get('lost+found')!;
-    if (lpf.kind === 'dir') {
-      inodes[EXT4_GOOD_OLD_FIRST_INO] = lpf;
-      numbers.set(lpf, EXT4_GOOD_OLD_FIRST_INO);
-    }
+    inodes[EXT4_GOOD_OLD_FIRST_INO] = lpf;
+    numbers.set(lpf, EXT4_GOOD_OLD_FIRST_INO);
     let next = EXT4_GOOD_OLD_FIRST_INO + 1;
     for (const [path, node] of tree.walk()) {
       if (!numbers.has(node)) {
@@ -157,16 +172,12 @@ export class Ext4Writer {
 
     // 2. inodes and the metadata blocks they point to, into memory.
     this.metaStart = this.data.end;
-    const table = Buffer.alloc((lastIno + 1) * INODE_SIZE); // index 0 unused: inode numbers start at 1
-    let dirs = 0;
+    const table = Buffer.alloc((lastIno + 1) * INODE_SIZE); // inode n at n * INODE_SIZE; 0 is unused
     const dirInodes: number[] = [];
     for (let ino = EXT4_ROOT_INO; ino <= lastIno; ino++) {
       const node = inodes[ino];
       if (!node) continue;
-      if (node.kind === 'dir') {
-        dirs++;
-        dirInodes.push(ino);
-      }
+      if (node.kind === 'dir') dirInodes.push(ino);
       this.encodeInode(table, ino * INODE_SIZE, node, ino, numbers, paths.get(node) ?? '/');
     }
     const usedBlocks = this.metaStart + this.metaBlocks.length;
@@ -179,19 +190,57 @@ export class Ext4Writer {
     const ibStart = bbStart + groups;
     const end = ibStart + groups;
 
-    // 4. block bitmap of the whole image.
-    const bitmap = new Uint8Array(groups * BLOCK_SIZE);
-    setBits(bitmap, 0, 1 + layout.gdtBlocks);
+    // 4. bitmaps of the whole image.
+    const blockBitmaps = Buffer.alloc(groups * BLOCK_SIZE);
+    setBits(blockBitmaps, 0, 1 + layout.gdtBlocks);
     for (let ino = EXT4_ROOT_INO; ino <= lastIno; ino++) {
       const data = inodes[ino]?.data;
       if (!data) continue;
       const ext = data as Extent;
-      for (let i = 0; i < ext.runs.length; i += 2) setBits(bitmap, ext.start + ext.runs[i]!, ext.start + ext.runs[i]! + ext.runs[i + 1]!);
+      for (let i = 0; i < ext.runs.length; i += 2) setBits(blockBitmaps, ext.start + ext.runs[i]!, ext.start + ext.runs[i]! + ext.runs[i + 1]!);
     }
-    setBits(bitmap, this.metaStart, end);
-    setBits(bitmap, total, groups * BLOCKS_PER_GROUP); // padding past the end of the image
+    setBits(blockBitmaps, this.metaStart, end);
+    setBits(blockBitmaps, total, groups * BLOCKS_PER_GROUP); // padding past the end of the image
+    const inodeBitmaps = Buffer.alloc(groups * BLOCK_SIZE);
+    for (let g = 0; g < groups; g++) {
+      const ib = inodeBitmaps.subarray(g * BLOCK_SIZE, (g + 1) * BLOCK_SIZE);
+      setBits(ib, 0, Math.max(0, Math.min(ipg, lastIno - g * ipg)));
+      setBits(ib, ipg, BLOCKS_PER_GROUP);
+    }
 
-    // 5. write: metadata blocks, inode tables, bitmaps (one sequential run), then descriptors.
+    // 5. group descriptors.
+    const dirsPerGroup = new Array<number>(groups).fill(0);
+    for (const ino of dirInodes) dirsPerGroup[Math.floor((ino - 1) / ipg)]!++;
+    let freeBlocks = 0;
+    const gdt = Buffer.alloc(layout.gdtBlocks * BLOCK_SIZE);
+    for (let g = 0; g < groups; g++) {
+      const groupEnd = Math.min((g + 1) * BLOCKS_PER_GROUP, total);
+      const free = groupEnd - g * BLOCKS_PER_GROUP - countBits(blockBitmaps, g * BLOCKS_PER_GROUP, groupEnd);
+      freeBlocks += free;
+      const usedInGroup = Math.max(0, Math.min(ipg, lastIno - g * ipg));
+      const d = g * ext4_group_desc.sizeof;
+      gdt.writeUInt32LE(bbStart + g, d + ext4_group_desc.bg_block_bitmap_lo);
+      gdt.writeUInt32LE(ibStart + g, d + ext4_group_desc.bg_inode_bitmap_lo);
+      gdt.writeUInt32LE(itableStart + g * itableBlocksPerGroup, d + ext4_group_desc.bg_inode_table_lo);
+      gdt.writeUInt16LE(free, d + ext4_group_desc.bg_free_blocks_count_lo);
+      gdt.writeUInt16LE(ipg - usedInGroup, d + ext4_group_desc.bg_free_inodes_count_lo);
+      gdt.writeUInt16LE(dirsPerGroup[g]!, d + ext4_group_desc.bg_used_dirs_count_lo);
+      // Inode tables are all zeros past the used inodes: nothing for the kernel's lazy init to do.
+      gdt.writeUInt16LE(EXT4_BG.INODE_ZEROED, d + ext4_group_desc.bg_flags);
+    }
+
+    // 6. UUID and hash seed from the content (file data already counted), then checksums.
+    for (const b of this.metaBlocks) this.data.hashAlso(b);
+    this.data.hashAlso(table);
+    this.data.hashAlso(blockBitmaps);
+    this.data.hashAlso(gdt);
+    const digest = this.data.seal();
+    const uuid = Buffer.from(digest.subarray(0, 16));
+    uuid[6] = (uuid[6]! & 0x0f) | 0x80; // RFC 9562 version 8: custom (content-derived)
+    uuid[8] = (uuid[8]! & 0x3f) | 0x80;
+    if (this.csum) this.checksum(crc32c(0xffffffff, uuid), { table, lastIno, gdt, groups, ipg, blockBitmaps, inodeBitmaps });
+
+    // 7. write: metadata blocks, inode tables, bitmaps (one sequential run), descriptors, superblock.
     let block = this.metaStart;
     for (const b of this.metaBlocks) this.data.put(block++, b);
     this.metaBlocks = [];
@@ -204,42 +253,11 @@ export class Ext4Writer {
       used.copy(padded);
       this.data.put(itableStart + g * itableBlocksPerGroup, padded);
     }
-    for (let g = 0; g < groups; g++) this.data.put(bbStart + g, Buffer.from(bitmap.buffer, g * BLOCK_SIZE, BLOCK_SIZE));
-    const inodeBitmaps = Buffer.alloc(groups * BLOCK_SIZE);
-    for (let g = 0; g < groups; g++) {
-      const ib = inodeBitmaps.subarray(g * BLOCK_SIZE, (g + 1) * BLOCK_SIZE);
-      const usedInGroup = Math.max(0, Math.min(ipg, lastIno - g * ipg));
-      setBits(ib, 0, usedInGroup);
-      setBits(ib, ipg, BLOCKS_PER_GROUP);
-    }
+    this.data.put(bbStart, blockBitmaps);
     this.data.put(ibStart, inodeBitmaps);
-
-    const dirsPerGroup = new Array<number>(groups).fill(0);
-    for (const ino of dirInodes) dirsPerGroup[Math.floor((ino - 1) / ipg)]!++;
-    let freeBlocks = 0;
-    const gdt = Buffer.alloc(layout.gdtBlocks * BLOCK_SIZE);
-    for (let g = 0; g < groups; g++) {
-      const groupEnd = Math.min((g + 1) * BLOCKS_PER_GROUP, total);
-      const free = groupEnd - g * BLOCKS_PER_GROUP - countBits(bitmap, g * BLOCKS_PER_GROUP, groupEnd);
-      freeBlocks += free;
-      const usedInGroup = Math.max(0, Math.min(ipg, lastIno - g * ipg));
-      const dirsInGroup = dirsPerGroup[g] ?? 0;
-      const d = g * ext4_group_desc.sizeof;
-      gdt.writeUInt32LE(bbStart + g, d + ext4_group_desc.bg_block_bitmap_lo);
-      gdt.writeUInt32LE(ibStart + g, d + ext4_group_desc.bg_inode_bitmap_lo);
-      gdt.writeUInt32LE(itableStart + g * itableBlocksPerGroup, d + ext4_group_desc.bg_inode_table_lo);
-      gdt.writeUInt16LE(free, d + ext4_group_desc.bg_free_blocks_count_lo);
-      gdt.writeUInt16LE(ipg - usedInGroup, d + ext4_group_desc.bg_free_inodes_count_lo);
-      gdt.writeUInt16LE(dirsInGroup, d + ext4_group_desc.bg_used_dirs_count_lo);
-    }
     this.data.put(1, gdt);
     this.data.flush();
 
-    // 6. superblock, with the UUID and hash seed derived from everything written before it.
-    const digest = this.data.hash.digest();
-    const uuid = Buffer.from(digest.subarray(0, 16));
-    uuid[6] = (uuid[6]! & 0x0f) | 0x80; // RFC 9562 version 8: custom (content-derived)
-    uuid[8] = (uuid[8]! & 0x3f) | 0x80;
     const sb = this.superblock({
       total,
       groups,
@@ -248,7 +266,6 @@ export class Ext4Writer {
       freeInodes: groups * ipg - lastIno,
       uuid,
       hashSeed: digest.subarray(16, 32),
-      dirs,
     });
     const block0 = Buffer.alloc(BLOCK_SIZE);
     sb.copy(block0, EXT4_SUPERBLOCK_OFFSET);
@@ -262,6 +279,55 @@ export class Ext4Writer {
       usedInodes: lastIno,
       uuid: formatUuid(uuid),
     };
+  }
+
+  /**
+   * metadata_csum: crc32c of every inode, directory, extent and xattr block, bitmap and group
+   * descriptor, seeded from the UUID (and the inode number for what belongs to one inode).
+   */
+  private checksum(
+    seed: number,
+    m: { table: Buffer; lastIno: number; gdt: Buffer; groups: number; ipg: number; blockBitmaps: Buffer; inodeBitmaps: Buffer },
+  ): void {
+    const inodeSeed = (ino: number) => crc32cU32(crc32cU32(seed, ino), 0 /* i_generation */);
+    for (const job of this.csumJobs) {
+      const b = this.metaBlocks[job.block - this.metaStart]!;
+      switch (job.kind) {
+        case 'dir': {
+          const tail = BLOCK_SIZE - ext4_dir_entry_tail.sizeof;
+          b.writeUInt32LE(crc32c(inodeSeed(job.ino), b, 0, tail), tail + ext4_dir_entry_tail.det_checksum);
+          break;
+        }
+        case 'extent': {
+          const tail = ext4_extent_header.sizeof + EXTENTS_PER_BLOCK * ext4_extent.sizeof;
+          b.writeUInt32LE(crc32c(inodeSeed(job.ino), b, 0, tail), tail + ext4_extent_tail.et_checksum);
+          break;
+        }
+        case 'xattr': {
+          const nr = Buffer.alloc(8);
+          nr.writeUInt32LE(job.block, 0);
+          b.writeUInt32LE(0, ext4_xattr_header.h_checksum);
+          b.writeUInt32LE(crc32c(crc32c(seed, nr), b), ext4_xattr_header.h_checksum);
+          break;
+        }
+      }
+    }
+    this.csumJobs = [];
+    for (let ino = 1; ino <= m.lastIno; ino++) {
+      const inode = m.table.subarray(ino * INODE_SIZE, (ino + 1) * INODE_SIZE);
+      if (inode.readUInt16LE(ext4_inode.i_mode) === 0) continue; // unused: all zeros verify as they are
+      const c = crc32c(inodeSeed(ino), inode);
+      inode.writeUInt16LE(c & 0xffff, ext4_inode.l_i_checksum_lo);
+      inode.writeUInt16LE(c >>> 16, ext4_inode.i_checksum_hi);
+    }
+    for (let g = 0; g < m.groups; g++) {
+      const d = m.gdt.subarray(g * ext4_group_desc.sizeof, (g + 1) * ext4_group_desc.sizeof);
+      const bb = crc32c(seed, m.blockBitmaps, g * BLOCK_SIZE, (g + 1) * BLOCK_SIZE);
+      const ib = crc32c(seed, m.inodeBitmaps, g * BLOCK_SIZE, g * BLOCK_SIZE + m.ipg / 8);
+      d.writeUInt16LE(bb & 0xffff, ext4_group_desc.bg_block_bitmap_csum_lo);
+      d.writeUInt16LE(ib & 0xffff, ext4_group_desc.bg_inode_bitmap_csum_lo);
+      d.writeUInt16LE(crc32c(crc32cU32(seed, g), d) & 0xffff, ext4_group_desc.bg_checksum);
+    }
   }
 
   private layout(usedBlocks: number, usedInodes: number) {
@@ -323,7 +389,8 @@ export class Ext4Writer {
         type = S_IF.DIR;
         const blocks = this.directoryBlocks(node, ino, numbers, path);
         const start = this.allocMeta(blocks);
-        sectors += this.extentTree(iblock, splitRuns(0, start, blocks.length)) + blocks.length * (BLOCK_SIZE / 512);
+        for (let i = 0; i < blocks.length; i++) this.csumJobs.push({ kind: 'dir', block: start + i, ino });
+        sectors += this.extentTree(iblock, splitRuns(0, start, blocks.length), ino) + blocks.length * (BLOCK_SIZE / 512);
         flags |= EXT4_INODE_FLAGS.EXTENTS_FL;
         size = blocks.length * BLOCK_SIZE;
         let subdirs = 0;
@@ -341,7 +408,7 @@ export class Ext4Writer {
           for (let i = 1; i < ext.runs.length; i += 2) sectors += ext.runs[i]! * (BLOCK_SIZE / 512);
           size = ext.size;
         }
-        sectors += this.extentTree(iblock, leaves);
+        sectors += this.extentTree(iblock, leaves, ino);
         flags |= EXT4_INODE_FLAGS.EXTENTS_FL;
         break;
       }
@@ -355,7 +422,7 @@ export class Ext4Writer {
         } else {
           const blk = Buffer.alloc(BLOCK_SIZE);
           target.copy(blk);
-          sectors += this.extentTree(iblock, [{ lblock: 0, len: 1, pblock: this.allocMeta([blk]) }]);
+          sectors += this.extentTree(iblock, [{ lblock: 0, len: 1, pblock: this.allocMeta([blk]) }], ino);
           sectors += BLOCK_SIZE / 512;
           flags |= EXT4_INODE_FLAGS.EXTENTS_FL;
         }
@@ -385,6 +452,7 @@ export class Ext4Writer {
       const blk = xattrBlock(xs, BLOCK_SIZE);
       if (!blk) throw new Ext4Error('xattr-too-large', `${path}: extended attributes do not fit one ${BLOCK_SIZE}-byte block`);
       fileAcl = this.allocMeta([blk]);
+      this.csumJobs.push({ kind: 'xattr', block: fileAcl, ino });
       sectors += BLOCK_SIZE / 512;
     }
 
@@ -418,14 +486,23 @@ export class Ext4Writer {
   /** Linear directory blocks: ".", "..", then entries in byte order. */
   private directoryBlocks(node: Node, ino: number, numbers: Map<Node, number>, path: string): Buffer[] {
     const blocks: Buffer[] = [];
+    // With metadata_csum each block ends in a 12-byte tail entry that holds its checksum.
+    const room = this.csum ? BLOCK_SIZE - ext4_dir_entry_tail.sizeof : BLOCK_SIZE;
     let blk = Buffer.alloc(BLOCK_SIZE);
     let off = 0;
     let lastEntry = -1;
+    const seal = () => {
+      blk.writeUInt16LE(room - lastEntry, lastEntry + ext4_dir_entry_2.rec_len);
+      if (this.csum) {
+        blk.writeUInt16LE(ext4_dir_entry_tail.sizeof, room + ext4_dir_entry_tail.det_rec_len);
+        blk[room + ext4_dir_entry_tail.det_reserved_ft] = EXT4_FT_DIR_CSUM;
+      }
+      blocks.push(blk);
+    };
     const add = (inode: number, name: Buffer, fileType: number) => {
       const len = (ext4_dir_entry_2.sizeof + name.length + 3) & ~3;
-      if (off + len > BLOCK_SIZE) {
-        blk.writeUInt16LE(BLOCK_SIZE - lastEntry, lastEntry + ext4_dir_entry_2.rec_len);
-        blocks.push(blk);
+      if (off + len > room) {
+        seal();
         blk = Buffer.alloc(BLOCK_SIZE);
         off = 0;
       }
@@ -446,8 +523,7 @@ export class Ext4Writer {
       if (bytes.length > EXT4_NAME_LEN) throw new Ext4Error('name-too-long', `${path}/${name.slice(0, 40)}…: name is ${bytes.length} bytes (ext4 allows ${EXT4_NAME_LEN})`);
       add(numbers.get(child)!, bytes, FILE_TYPES[child.kind]);
     }
-    blk.writeUInt16LE(BLOCK_SIZE - lastEntry, lastEntry + ext4_dir_entry_2.rec_len);
-    blocks.push(blk);
+    seal();
     for (const child of node.entries!.values()) if (child.kind === 'dir') this.parents.set(child, ino);
     return blocks;
   }
@@ -459,7 +535,7 @@ export class Ext4Writer {
    * Writes an extent tree's root into i_block; leaves and index nodes that do not fit go to the
    * metadata region. Returns the 512-byte sectors its blocks take.
    */
-  private extentTree(iblock: Buffer, leaves: Leaf[]): number {
+  private extentTree(iblock: Buffer, leaves: Leaf[], ino: number): number {
     type Entry = { lblock: number; encode: (b: Buffer, off: number) => void };
     let level: Entry[] = leaves.map((l) => ({
       lblock: l.lblock,
@@ -484,6 +560,7 @@ export class Ext4Writer {
         firsts.push(chunk[0]!.lblock);
       }
       const first = this.allocMeta(nodes);
+      for (let i = 0; i < nodes.length; i++) this.csumJobs.push({ kind: 'extent', block: first + i, ino });
       blocks += nodes.length;
       level = firsts.map((lblock, j) => ({
         lblock,
@@ -508,7 +585,6 @@ export class Ext4Writer {
     freeInodes: number;
     uuid: Buffer;
     hashSeed: Buffer;
-    dirs: number;
   }): Buffer {
     const sb = Buffer.alloc(ext4_super_block.sizeof);
     const o = ext4_super_block;
@@ -539,7 +615,8 @@ export class Ext4Writer {
       EXT4_FEATURE_RO_COMPAT.SPARSE_SUPER |
         EXT4_FEATURE_RO_COMPAT.LARGE_FILE |
         EXT4_FEATURE_RO_COMPAT.DIR_NLINK |
-        EXT4_FEATURE_RO_COMPAT.EXTRA_ISIZE,
+        EXT4_FEATURE_RO_COMPAT.EXTRA_ISIZE |
+        (this.csum ? EXT4_FEATURE_RO_COMPAT.METADATA_CSUM : 0),
       o.s_feature_ro_compat,
     );
     s.uuid.copy(sb, o.s_uuid);
@@ -554,6 +631,10 @@ export class Ext4Writer {
     sb[o.s_log_groups_per_flex] = LOG_GROUPS_PER_FLEX;
     sb.writeUInt32LE(0, o.s_backup_bgs);
     sb.writeUInt32LE(0, o.s_backup_bgs + 4);
+    if (this.csum) {
+      sb[o.s_checksum_type] = EXT4_CRC32C_CHKSUM;
+      sb.writeUInt32LE(crc32c(0xffffffff, sb, 0, o.s_checksum), o.s_checksum);
+    }
     return sb;
   }
 }

@@ -29,6 +29,8 @@ export interface BuildKernelOptions {
   jobs?: number;
   /** Called with each step's progress (make's output line by line while compiling). */
   onProgress?: (event: { step: string; message: string }) => void;
+  /** How often the folded make output line is refreshed (a log-style renderer wants it rarely). */
+  progressIntervalMs?: number;
 }
 
 export interface KernelBuild {
@@ -85,7 +87,12 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
       title: 'Look up the kernel cache',
       task: async (c, task) => {
         c.toolchain = await toolchainVersion();
-        c.requestKey = requestKey({ sourceIdentity: await sourceIdentity(options.source), compiler: c.toolchain, options: c.request!.options });
+        c.requestKey = requestKey({
+          sourceIdentity: await sourceIdentity(options.source),
+          compiler: c.toolchain,
+          cmdline: defaultCmdline(),
+          options: c.request!.options,
+        });
         const hit = await lookupRequest(c.requestKey);
         if (hit) {
           c.result = hit;
@@ -118,7 +125,7 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
             'add the missing dependencies to a fragment, or drop options that cannot be set',
           );
         }
-        c.key = cacheKey({ sourceVersion: source.version, config: c.config, compiler: c.toolchain! });
+        c.key = cacheKey({ sourceVersion: source.version, config: c.config, compiler: c.toolchain!, cmdline: defaultCmdline() });
         const hit = await lookup(c.key);
         if (hit) {
           c.result = hit;
@@ -139,7 +146,7 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
           c.buildDir!,
           ({ objects, line }) => {
             report('compile')(line);
-            if (Date.now() - shown > 250) {
+            if (Date.now() - shown > (options.progressIntervalMs ?? 250)) {
               shown = Date.now();
               task.output = `${objects} objects · ${line.trim()}`;
             }
@@ -202,7 +209,8 @@ export async function buildKernel(
   const ctx = newContext(options.fragments);
   try {
     // listr2 types the renderer statically; the three names share one option shape here.
-    await new Listr<Context>(kernelTasks(options), { ctx, renderer: renderer as 'default', fallbackRenderer: 'simple', exitOnError: true }).run();
+    const interval = options.progressIntervalMs ?? (renderer === 'simple' ? 15_000 : 250);
+    await new Listr<Context>(kernelTasks({ ...options, progressIntervalMs: interval }), { ctx, renderer: renderer as 'default', fallbackRenderer: 'simple', exitOnError: true }).run();
   } finally {
     await ctx.release?.();
   }

@@ -1,5 +1,5 @@
 // The kernel command line a tuned guest boots with under cc-run, stored in the build metadata.
-// cc-run appends its own device entries (virtio_mmio.device=…); QEMU tests swap pci=off for PCI.
+// cc-run appends its own device entries (virtio_mmio.device=…).
 
 export const DEFAULT_CMDLINE: readonly string[] = [
   // The one UART cc-run emulates; the kernel's log and the boot console.
@@ -10,8 +10,11 @@ export const DEFAULT_CMDLINE: readonly string[] = [
   'quiet',
   // The IO-APIC timer check waits for ticks; the timer of a KVM guest works.
   'no_timer_check',
-  // cc-run offers no PCI bus: do not probe the configuration ports.
-  'pci=off',
+  // Use PCI type-1 config ports without the host-bridge sanity check. Not `pci=off`: x86 registers
+  // e820 type-12 (legacy pmem) ranges only from pcibios_init() → e820__reserve_resources_late(), so
+  // without working PCI config access /dev/pmem0 never appears. A monitor without PCI devices must
+  // still latch writes to port 0xcf8 and read 0xcfc as all ones (an empty bus).
+  'pci=conf1',
   // Reboot through the i8042 reset line, the one device cc-run offers for it.
   'reboot=k',
   // A panic ends the VM at once instead of hanging it.

@@ -120,7 +120,7 @@ export const SETTINGS: readonly Setting[] = [
   setting({ key: 'systemd.default-target', section: 'systemd', parse: v.unitName, default: 'multi-user.target', help: 'The target systemd boots into.' }),
   setting({ key: 'systemd.units', section: 'systemd', parse: v.unitFiles, default: {}, help: 'Unit files written inline into /etc/systemd/system, by name.' }),
 
-  setting({ key: 'kernel.fragments', section: 'kernel', parse: v.list(v.text(/^[a-z0-9._/-]+$/, 'a fragment name or path')), help: "Kconfig fragments from kernel-config/; default: the kernel builder's default set." }),
+  setting({ key: 'kernel.fragments', section: 'kernel', parse: v.list(v.fragment), help: "Kconfig fragments: names in kernel-config/, or paths (with a /) from the recipe's folder; default: the kernel builder's default set." }),
   setting({ key: 'kernel.vmlinux', section: 'kernel', parse: v.hostPath, help: 'A prebuilt vmlinux to use instead of building one.' }),
 
   setting({ key: 'image.size', section: 'image', parse: v.size, dump: v.formatSize, help: 'Image size (64M, 1G); default: the content plus `free`.' }),

@@ -111,6 +111,12 @@ export const imageRef: Parse<string> = (node, cx) => {
   return spec.startsWith('/') ? value : `${value.slice(0, colon)}:${path.resolve(cx.dir, spec)}`;
 };
 
+/** A kernel-config/ fragment by name, or a fragment file by path (with a `/`, from the recipe's folder). */
+export const fragment: Parse<string> = (node, cx) => {
+  const value = text(/^[A-Za-z0-9._/-]+$/, 'a fragment name or path')(node, cx);
+  return value.includes('/') ? path.resolve(cx.dir, value) : value;
+};
+
 /** An absolute path inside the guest, normalised (`/etc//x/` → `/etc/x`). */
 export const guestPath: Parse<string> = (node, cx) => {
   const value = text(undefined, 'an absolute path in the guest')(node, cx);

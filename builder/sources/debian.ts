@@ -71,7 +71,8 @@ async function fetchRelease(spec: DebianBaseSpec): Promise<Release> {
     }
   } catch (cause) {
     if (cause instanceof DebianError) throw cause;
-    const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+    const inner = (cause as { cause?: { code?: string; message?: string } }).cause;
+    const reason = inner?.code ?? inner?.message ?? (cause as Error).message;
     throw new DebianError('mirror-unreachable', `cannot reach the Debian mirror ${spec.mirror}: ${reason}`, 'check the network, or set base.debian.mirror to a reachable mirror', { cause });
   }
   const date = /^Date:\s*(.+)$/m.exec(body.toString('utf8'))?.[1];
@@ -144,14 +145,14 @@ async function runMmdebstrap(spec: DebianBaseSpec, epoch: number, out: string, l
   if (status === 0) return;
   const missing = tail.map((l) => /Unable to locate package (\S+)/.exec(l)?.[1]).filter(Boolean);
   if (missing.length) {
-    throw new DebianError('unknown-package', `${spec.suite} has no package ${missing.join(', ')}`, 'check base.debian.packages (apt-cache policy NAME shows what a suite has)');
+    throw new DebianError('unknown-package', `${spec.suite} has no package ${missing.join(', ')}`, 'check base.debian.packages; `apt-cache policy NAME` shows what a suite has');
   }
   const last = tail.filter((l) => /^E:|error/i.test(l)).pop() ?? tail.pop() ?? `exit status ${status}`;
   throw new DebianError('mmdebstrap-failed', `mmdebstrap failed: ${last.trim()}`, 'the lines above are its output');
 }
 
 /** The cached tarball as a source: one layer, no run configuration. */
-export function debianSource(rootfs: DebianRootfs, spec: DebianBaseSpec): RootfsSource {
+export function debianRootfsSource(rootfs: DebianRootfs, spec: DebianBaseSpec): RootfsSource {
   return {
     ref: `debian:${spec.suite}`,
     async *layers() {

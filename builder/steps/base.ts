@@ -5,7 +5,7 @@
 import { Overlay } from '../overlay/overlay.js';
 import { indexLayers, type BaseIndex } from '../overlay/base-index.js';
 import { RootView } from '../overlay/root-view.js';
-import { debianRootfs, debianSource } from '../sources/debian.js';
+import { debianRootfs, debianRootfsSource } from '../sources/debian.js';
 import type { BuildContext } from './context.js';
 import { openSource } from '../sources/index.js';
 
@@ -23,7 +23,7 @@ export async function base(ctx: BuildContext): Promise<void> {
     return;
   }
   const rootfs = await debianRootfs(spec, ctx.cache, ctx.log);
-  const source = debianSource(rootfs, spec);
+  const source = debianRootfsSource(rootfs, spec);
   for await (const layer of source.layers()) ctx.baseLayers.push(layer);
   const indexName = `${rootfs.key}.index.json`;
   let index = await ctx.cache.readJson<BaseIndex>('debian', indexName);

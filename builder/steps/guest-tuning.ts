@@ -1,6 +1,7 @@
 // Step: tune the guest for a VM that boots from a private copy of a read-mostly image, on
 // devices cc-run emulates (one serial port, pmem, virtio), with no hardware to probe and no
 // state worth keeping across boots. Each change says why; units the recipe enables are left alone.
+import type { RootView } from '../overlay/root-view.js';
 import type { BuildContext } from './context.js';
 import { findUnit, hasSystemd, mask } from './systemd.js';
 
@@ -51,6 +52,26 @@ export const MASKED_UNITS: Readonly<Record<string, string>> = {
 
 export const JOURNALD_DROPIN = '/etc/systemd/journald.conf.d/cc-guest.conf';
 
+export function hasUdev(root: RootView): boolean {
+  return root.exists('/usr/lib/systemd/systemd-udevd') || root.exists('/lib/systemd/systemd-udevd');
+}
+
+/**
+ * Without udev no device unit ever becomes active, and serial-getty@.service binds to its tty's
+ * device unit: the login would wait 90 s and fail. The consoles cc-run offers exist from the first
+ * instant (devtmpfs), so the template is overridden by a copy without the device dependency.
+ */
+export function serialGettyWithoutDevice(root: RootView): void {
+  const template = findUnit(root, 'serial-getty@.service');
+  const text = template && root.read(template);
+  if (!text) return;
+  const lines = text
+    .split('\n')
+    .filter((line) => !/^BindsTo=dev-%i\.device\s*$/.test(line))
+    .map((line) => (line.startsWith('After=') ? line.replace(/dev-%i\.device\s*/, '') : line));
+  root.writeFile('/etc/systemd/system/serial-getty@.service', `# cc-build guest tuning: ${template} without BindsTo=dev-%i.device (no udev)\n${lines.join('\n')}`);
+}
+
 export async function guestTuning(ctx: BuildContext): Promise<void> {
   const { root, recipe } = ctx;
   if (!recipe.tuning.enabled || !hasSystemd(root)) return;
@@ -67,6 +88,7 @@ export async function guestTuning(ctx: BuildContext): Promise<void> {
   for (const unit of Object.keys(MASKED_UNITS)) {
     if (!wanted.has(unit) && findUnit(root, unit)) mask(root, unit);
   }
+  if (!hasUdev(root)) serialGettyWithoutDevice(root);
   // The journal lives in /run, capped; nothing is written to the image.
   if (!root.exists('/etc/systemd/journald.conf.d')) root.mkdir('/etc/systemd/journald.conf.d');
   root.writeFile(JOURNALD_DROPIN, `# cc-build guest tuning: keep the journal in memory, small.\n[Journal]\nStorage=volatile\nRuntimeMaxUse=${recipe.tuning.journalSize}\n`);

@@ -25,7 +25,7 @@ export type Step = (ctx: BuildContext) => Promise<void>;
 
 export const STEPS: readonly { title: string; run: Step }[] = [
   { title: 'Base tree', run: base },
-  { title: 'Leave out docs, man pages, locales, hwdb', run: strip },
+  { title: 'Leave out what a guest never reads', run: strip },
   { title: 'Users and groups', run: accounts },
   { title: 'Files', run: files },
   { title: 'systemd units', run: systemd },
@@ -83,7 +83,8 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions = {}): P
           timings[step.title] = Math.round(performance.now() - t0);
         },
       })),
-      { renderer: options.renderer ?? 'silent', fallbackRenderer: 'simple', exitOnError: true, rendererOptions: { collapseErrors: true } } as never,
+      // The CLI prints the error once, as one line; the task list only marks the step that failed.
+      { renderer: options.renderer ?? 'silent', fallbackRenderer: 'simple', exitOnError: true, rendererOptions: { showErrorMessage: false } } as never,
     ).run();
   } finally {
     await ctx.closeBase?.();

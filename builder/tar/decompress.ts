@@ -28,32 +28,9 @@ const TOOLS: Record<Exclude<Compression, 'none' | 'gzip'>, [string, string[]]> =
 
 /** Peeks at the first bytes of `input` and returns the uncompressed stream. */
 export async function decompress(input: Readable, name: string): Promise<{ stream: Readable; compression: Compression }> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const head: Buffer[] = [];
-  let len = 0;
-  let done = false;
-  while (len < 6) {
-    const r = await it.next();
-    if (r.done) {
-      done = true;
-      break;
-    }
-    head.push(r.value);
-    len += r.value.length;
-  }
-  const first = Buffer.concat(head);
-  const raw = Readable.from(
-    (async function* () {
-      if (first.length) yield first;
-      if (done) return;
-      for (;;) {
-        const r = await it.next();
-        if (r.done) return;
-        yield r.value;
-      }
-    })(),
-    { objectMode: false, highWaterMark: 1 << 20 },
-  );
+  const { head: first, ended } = await peek(input, 6);
+  // The head goes back into the stream; a stream too short to take it back is replayed instead.
+  const raw = ended ? Readable.from([first], { objectMode: false }) : input;
   const compression = detectCompression(first);
   switch (compression) {
     case 'none':
@@ -94,4 +71,36 @@ function spawnDecoder(raw: Readable, kind: keyof typeof TOOLS, name: string): Re
     raw.destroy();
   });
   return out;
+}
+
+/** Reads at least `n` bytes (fewer if the stream ends first) and pushes them back. */
+function peek(input: Readable, n: number): Promise<{ head: Buffer; ended: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let len = 0;
+    const finish = (ended: boolean) => {
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      input.off('error', onError);
+      const head = Buffer.concat(chunks);
+      if (!ended && head.length) input.unshift(head);
+      resolve({ head, ended });
+    };
+    const onReadable = () => {
+      for (let c: Buffer | null; (c = input.read() as Buffer | null) !== null; ) {
+        chunks.push(c);
+        len += c.length;
+        if (len >= n) return finish(false);
+      }
+    };
+    const onEnd = () => finish(true);
+    const onError = (err: Error) => {
+      input.off('readable', onReadable);
+      input.off('end', onEnd);
+      reject(err);
+    };
+    input.on('readable', onReadable);
+    input.once('end', onEnd);
+    input.once('error', onError);
+  });
 }

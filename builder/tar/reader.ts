@@ -137,14 +137,16 @@ export class TarReader {
   /** Call at the end of the stream: a tar that stops early is an error. */
   finish(): void {
     if (this.state === 'eof' || (this.state === 'header' && this.headerFill === 0 && this.zeroBlocks > 0)) return;
-    const where = this.current ? `${this.archive}: ${printable(this.current.path)}` : this.archive;
+    const hint = 'the archive was cut short; download or create it again';
+    const current = this.current ? printable(this.current.path) : '';
     if (this.state === 'data') {
-      throw new TarError('truncated', `${where}: truncated tar (file data ends ${this.remaining} bytes early)`);
+      throw new TarError('truncated', `${this.archive}: ${current}: truncated tar (file data ends ${this.remaining} bytes early)`, hint);
     }
     if (this.entries === 0 && this.headerFill === 0 && this.state === 'header') {
       throw new TarError('truncated', `${this.archive}: empty input, not a tar archive`);
     }
-    throw new TarError('truncated', `${where}: truncated tar (no end-of-archive marker)`, 'the archive was cut short; download or create it again');
+    const after = this.current ? ` after ${current}` : '';
+    throw new TarError('truncated', `${this.archive}: truncated tar${after} (no end-of-archive marker)`, hint);
   }
 
   private onHeader(h: Buffer): void {
@@ -239,7 +241,10 @@ export class TarReader {
         if (!xattrs.has(name)) xattrs.set(name, Buffer.from(pax[key]!.toString('latin1'), 'base64'));
       }
     }
-    const dataSize = pax.size ? paxInt(pax.size, 'size', path, this.archive) : size;
+    // Only regular files and GNU dump directories carry data; like Go's archive/tar (which writes
+    // most OCI layers) the size of links, devices, fifos and directories is ignored.
+    const hasData = type === 'file' || typeflag === 'D';
+    const dataSize = !hasData ? 0 : pax.size ? paxInt(pax.size, 'size', path, this.archive) : size;
     const header: TarHeader = {
       path,
       type,
@@ -259,8 +264,7 @@ export class TarReader {
     this.current = header;
     this.entries++;
     this.sink.entry(header);
-    // Hard links, symlinks and devices may declare a size; their bytes are skipped.
-    const skipped = type === 'file' ? 0 : dataSize;
+    const skipped = type === 'file' ? 0 : dataSize; // a dump directory's listing
     this.remaining = header.size;
     this.padding = pad(dataSize) + skipped;
     if (this.remaining === 0) this.endEntry();

@@ -304,7 +304,12 @@ export class FileTree {
 
   /** Finds a hard link's target: the exact path first, then through symlinked parents. @internal */
   linkTarget(parts: string[], linkName: string): Node {
-    const node = this.find(parts) ?? this.resolve(parts, false, joinPath(parts));
+    let node: Node | undefined;
+    try {
+      node = this.find(parts) ?? this.resolve(parts, false, joinPath(parts));
+    } catch (err) {
+      throw new TreeError('symlink-loop', `${linkName}: hard link target ${fromBytes(joinPath(parts))}: symlink loop`, undefined, { cause: err });
+    }
     if (!node) {
       throw new TreeError('missing-link-target', `${linkName}: hard link to missing target ${fromBytes(joinPath(parts))}`, 'the target must come earlier in the archive');
     }
@@ -341,10 +346,12 @@ export class FileTree {
       if (!child || child.kind !== 'dir') {
         if (child) this.unref(child);
         child = new Node('dir', this.defaults('dir', {}));
-        child.layer = layer;
         child.links = 1;
         dir.entries!.set(name, child);
       }
+      // A directory this layer writes into is this layer's too: an opaque marker later in the
+      // same layer must keep the path to what the layer added.
+      child.layer = Math.max(child.layer, layer);
       dir = child;
     }
     return dir;

@@ -8,8 +8,13 @@ export interface QemuBoot {
   append: string;
   /** The root image as virtio-pmem-pci (private mapping: share=off) … */
   pmemImage?: string;
-  /** … or as a virtio-blk disk (snapshot=on: writes never reach the file). */
+  /** … or as a virtio-blk disk (snapshot=on: writes never reach the file) … */
   diskImage?: string;
+  /**
+   * … or as legacy e820 type-12 memory, the way cc-run shows it: the file is loaded into guest RAM at
+   * `addr` and the cmdline gets memmap=SIZE!ADDR, which turns that range into persistent memory.
+   */
+  legacyPmem?: { image: string; addr: number };
   memory?: string;
   timeoutMs?: number;
   /** Called with the host's ms since launch the first time the console prints this text; `stop` ends QEMU then (a guest that does not power off). */
@@ -36,11 +41,16 @@ export function qemuArgs(boot: QemuBoot, pmemSize?: number): string[] {
     args.push('-device', 'virtio-pmem-pci,memdev=pmem0mem,id=pmem0');
   }
   if (boot.diskImage) args.push('-drive', `file=${boot.diskImage},if=virtio,format=raw,snapshot=on`);
+  if (boot.legacyPmem) args.push('-device', `loader,file=${boot.legacyPmem.image},addr=0x${boot.legacyPmem.addr.toString(16)},force-raw=on`);
   return args;
 }
 
 export async function bootQemu(boot: QemuBoot): Promise<QemuResult> {
   const { statSync } = await import('node:fs');
+  if (boot.legacyPmem) {
+    const size = statSync(boot.legacyPmem.image).size;
+    boot = { ...boot, append: `${boot.append} memmap=${size >> 20}M!${boot.legacyPmem.addr >> 20}M` };
+  }
   const args = qemuArgs(boot, boot.pmemImage ? statSync(boot.pmemImage).size : undefined);
   const started = Date.now();
   const child = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -75,7 +85,7 @@ export function markerUptime(consoleText: string, marker: string): number | unde
   return m ? Number(m[1]) : undefined;
 }
 
-/** The cmdline cc-run would use, with PCI allowed (QEMU's pmem is a PCI device) and the test init. */
+/** The cmdline cc-run would use, starting the test image's init. */
 export function qemuCmdline(cmdline: string): string {
-  return [...cmdline.split(' ').filter((arg) => arg !== 'pci=off'), 'init=/init'].join(' ');
+  return `${cmdline} init=/init`;
 }

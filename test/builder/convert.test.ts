@@ -1,7 +1,7 @@
 // convertToImage end to end: tars covering every entry kind and metadata become images that
 // e2fsck passes and that, loop-mounted, match the tar entry by entry.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -27,6 +27,9 @@ const big = randomBytes(3 << 20);
 const holey = Buffer.concat([Buffer.alloc(1 << 20), Buffer.from('middle'), Buffer.alloc((1 << 20) + 17), Buffer.from('end')]);
 const manyXattrs: Record<string, string> = {};
 for (let i = 0; i < 12; i++) manyXattrs[`SCHILY.xattr.user.attr${i}`] = 'v'.repeat(100) + i;
+// 1400 written blocks between holes: 1400 extents need a two-level extent tree (4 in the inode, 340 a block).
+const fragmented = Buffer.alloc(2800 * 4096);
+for (let i = 0; i < 2800; i += 2) fragmented.fill(i % 251 + 1, i * 4096, (i + 1) * 4096);
 const longName = 'usr/share/' + 'very-long-directory-name/'.repeat(6) + 'file.txt';
 const longTarget = '../' + 'x'.repeat(70) + '/target';
 
@@ -47,6 +50,9 @@ const entries: FixtureEntry[] = [
   { name: 'home/u/big.bin', content: big, uid: 1000, gid: 1000 },
   { name: 'home/u/holes.bin', content: holey, uid: 1000, gid: 1000 },
   { name: 'home/u/empty', content: '' },
+  { name: 'home/u/fragmented', content: fragmented },
+  { name: 'etc/xdir/', type: 'directory', pax: { 'SCHILY.xattr.trusted.overlay.opaque': 'y' } },
+  { name: 'etc/xlink', type: 'symlink', linkname: 'hosts', pax: { 'SCHILY.xattr.security.selinux': 'system_u:object_r:etc_t:s0' } },
   { name: 'home/huge-ids', content: 'ids', pax: { uid: '4000000000', gid: '4000000001' } },
   { name: 'dev/', type: 'directory' },
   { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
@@ -63,7 +69,18 @@ const entries: FixtureEntry[] = [
   { name: 'etc/replaced', content: 'second version wins' },
 ];
 const cap = capabilityXattr();
-const raw = [rawEntry('usr/bin/ping', [['SCHILY.xattr.security.capability', cap]], Buffer.from('ping binary'), { mode: 0o755 })];
+// posix_acl_xattr v2: USER_OBJ rwx, USER 1000 r-x, GROUP_OBJ r-x, MASK r-x, OTHER r--
+const acl = Buffer.alloc(4 + 5 * 8);
+acl.writeUInt32LE(2, 0);
+[[0x01, 7, 0xffffffff], [0x02, 5, 1000], [0x04, 5, 0xffffffff], [0x10, 5, 0xffffffff], [0x20, 4, 0xffffffff]].forEach(([tag, perm, id], i) => {
+  acl.writeUInt16LE(tag!, 4 + i * 8);
+  acl.writeUInt16LE(perm!, 6 + i * 8);
+  acl.writeUInt32LE(id!, 8 + i * 8);
+});
+const raw = [
+  rawEntry('usr/bin/ping', [['SCHILY.xattr.security.capability', cap]], Buffer.from('ping binary'), { mode: 0o755 }),
+  rawEntry('srv/acl', [['SCHILY.xattr.system.posix_acl_access', acl]], Buffer.from('acl'), { mode: 0o754 }),
+];
 
 let tarball: Buffer;
 let image: string;
@@ -72,7 +89,10 @@ test.before(async () => {
   tarball = await packTar(entries, raw);
   writeFileSync(join(dir, 'kinds.tar'), tarball);
   image = join(dir, 'kinds.ext4');
-  await convertToImage(bufferSource([{ name: 'kinds.tar', tar: tarball }]), image, { epoch: 1_600_000_000 });
+  await convertToImage(bufferSource([{ name: 'kinds.tar', tar: tarball }]), image, { epoch: 1_600_000_000 }).catch((err) => {
+    console.error(err); // uvu drops errors thrown in hooks
+    throw err;
+  });
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,6 +129,10 @@ test('every entry kind: the mounted tree matches the tar entry by entry', async 
     assert.is(xattrsOf(join(root, 'etc/comment'))['user.comment'], Buffer.from('hello world').toString('hex'));
     const many = xattrsOf(join(root, 'etc/many-xattrs'));
     for (let i = 0; i < 12; i++) assert.is(many[`user.attr${i}`], Buffer.from('v'.repeat(100) + i).toString('hex'), `attr${i} (xattr block)`);
+    assert.is(xattrsOf(join(root, 'etc/xdir'))['trusted.overlay.opaque'], Buffer.from('y').toString('hex'), 'xattr on a directory');
+    assert.is(xattrsOf(join(root, 'etc/xlink'))['security.selinux'], Buffer.from('system_u:object_r:etc_t:s0').toString('hex'), 'xattr on a symlink');
+    assert.is(xattrsOf(join(root, 'srv/acl'))['system.posix_acl_access'], acl.toString('hex'), 'POSIX ACL round-trips');
+    assert.match(run('getfacl', ['-n', join(root, 'srv/acl')]).stdout, /user:1000:r-x/);
     const holes = statSync(join(root, 'home/u/holes.bin'));
     assert.ok(holes.blocks * 512 <= 3 * 4096, `zero blocks are holes (${holes.blocks} sectors)`);
   });
@@ -119,6 +143,30 @@ test('large files start 2 MiB-aligned; small symlinks are fast, long ones use a 
   assert.is(Number(bmap) % 512, 0, `big.bin starts at block ${bmap}`);
   assert.match(debugfs(image, 'stat /bin'), /Fast link dest: "usr\/bin"/);
   assert.not.match(debugfs(image, 'stat /usr/lib/slow-link'), /Fast link/);
+  const frag = debugfs(image, 'ex /home/u/fragmented');
+  assert.match(frag, /^\s*0\/ 2\s/m, 'two-level extent tree for 1400 extents');
+  assert.is((frag.match(/^\s*2\/ 2\s/gm) ?? []).length, 1400, '1400 leaf extents');
+});
+
+test('the kernel mounts it read-write (checksums agree) and e2fsck is clean after writes', async () => {
+  if (!canMount()) return;
+  const copy = join(dir, 'rw.ext4');
+  copyFileSync(image, copy);
+  const mnt = mkdtempSync(join(tmpdir(), 'cc-rw-'));
+  const m = run('mount', ['-o', 'loop,rw', '-t', 'ext4', copy, mnt]);
+  assert.is(m.status, 0, m.stderr);
+  try {
+    mkdirSync(join(mnt, 'new/dir'), { recursive: true });
+    for (let i = 0; i < 300; i++) writeFileSync(join(mnt, 'new/dir', `f${i}`), `file ${i}\n`.repeat(i));
+    appendFileSync(join(mnt, 'etc/hosts'), '10.0.0.1 guest\n');
+    rmSync(join(mnt, 'home/u/big.bin'));
+    writeFileSync(join(mnt, 'home/u/fragmented'), 'rewritten');
+    assert.is(run('setfattr', ['-n', 'user.added', '-v', 'later', join(mnt, 'etc/many-xattrs')]).status, 0);
+  } finally {
+    run('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
+  assertFsckClean(copy);
 });
 
 test('deterministic: the same input gives a byte-identical image', async () => {
@@ -145,6 +193,7 @@ test('layers: whiteouts, opaque directories, replaced data is scrubbed', async (
   const plain = await packTar([{ name: 'lit/.wh.literal', content: 'not a whiteout in a plain tar' }]);
   const upper = await packTar([
     { name: 'a/.wh.gone', content: '' },
+    { name: 'b/sub/added-before-marker', content: 'same layer as the marker' },
     { name: 'b/.wh..wh..opq', content: '' },
     { name: 'b/z', content: 'z' },
     { name: 'c/', type: 'directory' },
@@ -166,7 +215,8 @@ test('layers: whiteouts, opaque directories, replaced data is scrubbed', async (
   if (!canMount()) return;
   await withMount(out, (root) => {
     assert.equal(readdirSync(join(root, 'a')), ['keep']);
-    assert.equal(readdirSync(join(root, 'b')), ['z']);
+    assert.equal(readdirSync(join(root, 'b')).sort(), ['sub', 'z']);
+    assert.equal(readdirSync(join(root, 'b/sub')), ['added-before-marker'], 'lower b/sub/deep hidden, same-layer file kept');
     assert.equal(readdirSync(join(root, 'c')), ['inside']);
     assert.is(readFileSync(join(root, 'big'), 'utf8'), 'small now');
     assert.equal(readdirSync(join(root, 'lit')), ['.wh.literal']);

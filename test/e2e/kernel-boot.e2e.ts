@@ -1,6 +1,7 @@
 // The tuned vmlinux, built through cc-build's pipeline (or taken from its cache), boots under QEMU
-// TCG with the test image as virtio-pmem-pci (memory-backend-file, share=off) to the guest init's
-// marker; inside the guest, / is ext4 from pmem0 mounted with dax=always; the image file is unchanged.
+// TCG to the guest init's marker, the test image shown either as virtio-pmem-pci (memory-backend-file,
+// share=off) or as legacy e820 type-12 memory (cc-run's way); inside the guest, / is ext4 from pmem0
+// mounted with dax=always; the image file is unchanged.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { test } from 'uvu';
@@ -8,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { buildKernel, type KernelBuild } from '../../builder/kernel/build.js';
 import { checkVmlinux } from '../../builder/kernel/vmlinux-check.js';
 import { makeBootTestImage, USERSPACE_MARKER } from '../../scripts/lib/boot-test-image.js';
-import { bootQemu, markerUptime, qemuCmdline } from '../../scripts/lib/qemu-boot.js';
+import { bootQemu, markerUptime, qemuCmdline, type QemuBoot } from '../../scripts/lib/qemu-boot.js';
 import { kernelSourceForTests } from '../builder/kernel/kernel-source.js';
 
 let kernel: KernelBuild;
@@ -35,11 +36,11 @@ test('a second build of the same fragments comes from the cache at once', async 
   assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
 });
 
-test('boots under QEMU TCG from virtio-pmem to the init marker, root on pmem0 with dax=always', async () => {
-  const image = await makeBootTestImage();
+/** Boots the test image and checks, from the guest's own report, that / is ext4 on pmem0 with dax=always. */
+async function bootsFromPmem(how: Pick<QemuBoot, 'pmemImage' | 'legacyPmem' | 'memory'>, image: string): Promise<void> {
   const digest = async (): Promise<string> => createHash('sha256').update(await readFile(image)).digest('hex');
   const before = await digest();
-  const run = await bootQemu({ kernel: kernel.vmlinuxPath, pmemImage: image, append: qemuCmdline(kernel.cmdline), timeoutMs: 240_000 });
+  const run = await bootQemu({ kernel: kernel.vmlinuxPath, append: qemuCmdline(kernel.cmdline), timeoutMs: 240_000, ...how });
   const show = `console:\n${run.console.slice(-2500)}`;
   assert.not.ok(run.timedOut, `QEMU timed out; ${show}`);
   const uptime = markerUptime(run.console, USERSPACE_MARKER);
@@ -56,7 +57,17 @@ test('boots under QEMU TCG from virtio-pmem to the init marker, root on pmem0 wi
   assert.is(rootDev, (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12), 'the root filesystem is on pmem0');
   assert.match(run.console, /CC-INIT-DONE/);
   assert.is(run.exitCode, 0);
-  assert.is(await digest(), before, 'the guest wrote to its root, but the image file must be unchanged (share=off)');
+  assert.is(await digest(), before, 'the guest wrote to its root, but the image file must be unchanged');
+}
+
+test('boots under QEMU TCG from virtio-pmem-pci (share=off) to the init marker, root on pmem0 with dax=always', async () => {
+  const image = await makeBootTestImage();
+  await bootsFromPmem({ pmemImage: image }, image);
+});
+
+test('boots from a legacy e820 type-12 region (the way cc-run offers the image), root on pmem0 with dax=always', async () => {
+  const image = await makeBootTestImage();
+  await bootsFromPmem({ legacyPmem: { image, addr: 0x20000000 }, memory: '1G' }, image);
 });
 
 test.run();

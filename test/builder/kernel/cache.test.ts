@@ -33,12 +33,13 @@ function meta(key: string): KernelMeta {
   };
 }
 
-test('the key changes with the source version, the config and the compiler', () => {
-  const base = { sourceVersion: '6.1.192', config: 'CONFIG_A=y\n', compiler: 'gcc 12.2.0' };
+test('the key changes with the source version, the config, the compiler and the default cmdline', () => {
+  const base = { sourceVersion: '6.1.192', config: 'CONFIG_A=y\n', compiler: 'gcc 12.2.0', cmdline: 'quiet' };
   const key = cacheKey(base);
   assert.is.not(cacheKey({ ...base, sourceVersion: '6.1.193' }), key);
   assert.is.not(cacheKey({ ...base, config: 'CONFIG_A=n\n' }), key);
   assert.is.not(cacheKey({ ...base, compiler: 'gcc 13' }), key);
+  assert.is.not(cacheKey({ ...base, cmdline: 'quiet pci=conf1' }), key);
   assert.is(cacheKey({ ...base }), key);
 });
 
@@ -72,7 +73,7 @@ test('a repeated request is answered from the cache at once, without a kernel so
   await writeFile(join(dir, '.config'), 'CONFIG_A=y\n');
   await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k2'));
   const identity = await sourceIdentity(undefined);
-  await rememberRequest(requestKey({ sourceIdentity: identity, compiler: await toolchainVersion(), options }), 'k2');
+  await rememberRequest(requestKey({ sourceIdentity: identity, compiler: await toolchainVersion(), cmdline: defaultCmdline(), options }), 'k2');
   const started = Date.now();
   const result = await buildKernel({ fragments: ['base', 'console'] });
   assert.ok(result.cached);

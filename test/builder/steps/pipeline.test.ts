@@ -33,6 +33,7 @@ function rootfsEntries(): FixtureEntry[] {
     f('./usr/lib/systemd/system/multi-user.target', '[Unit]\nDescription=Multi-User\n'),
     f('./usr/lib/systemd/system/getty@.service', unit('[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n')),
     f('./usr/lib/systemd/system/systemd-udev-settle.service', unit('')),
+    f('./usr/lib/systemd/system/serial-getty@.service', '[Unit]\nBindsTo=dev-%i.device\nAfter=dev-%i.device systemd-user-sessions.service\n[Service]\nExecStart=-/sbin/agetty - $TERM\n'),
     f('./usr/lib/systemd/system/fstrim.timer', '[Timer]\nOnCalendar=weekly\n[Install]\nWantedBy=timers.target\n'),
     f('./usr/lib/systemd/system/cron.service', unit('[Install]\nWantedBy=multi-user.target\nAlias=crond.service\n')),
     d('./etc/systemd/'), d('./etc/systemd/system/'), d('./etc/systemd/system/timers.target.wants/'),
@@ -159,6 +160,11 @@ test('each step shows in the image (read-only loop mount)', async () => {
     assert.not.ok(fs.existsSync(path.join(root, 'etc/fstab')));
     assert.match(read(JOURNALD_DROPIN.slice(1)), /Storage=volatile\nRuntimeMaxUse=4194304\n/);
     assert.is(read('etc/hostname'), 'tiny\n');
+    // no udev in the tree: the serial getty must not wait for a device unit
+    const getty = read('etc/systemd/system/serial-getty@.service');
+    assert.not.match(getty, /^BindsTo=/m);
+    assert.match(getty, /^After=systemd-user-sessions\.service$/m);
+    assert.match(getty, /ExecStart=-\/sbin\/agetty/);
     // strip: contents gone, folders kept
     assert.not.ok(fs.existsSync(path.join(root, 'usr/share/doc/base/copyright')));
     assert.not.ok(fs.existsSync(path.join(root, 'usr/share/man/man1/true.1.gz')));
@@ -174,6 +180,13 @@ test('an unchanged recipe rebuilds from the cache, byte-identical, in under a se
   assert.ok(again.cached.image);
   assert.is(again.manifest.image!.sha256, first.manifest.image!.sha256);
   assert.ok(again.timings['total']! < 1000, `took ${again.timings['total']} ms`);
+});
+
+test('the same recipe built again without the cache gives a byte-identical image', async () => {
+  const file = path.join(dir, 'tiny.yaml');
+  const fresh = await buildRecipe(parseRecipe(RECIPE, file), { outDir: path.join(dir, 'fresh'), cache: new CacheStore(path.join(dir, 'fresh-cache')) });
+  assert.not.ok(fresh.cached.image);
+  assert.is(fresh.manifest.image!.sha256, first.manifest.image!.sha256);
 });
 
 test('a changed file rebuilds the image only; the same change again is a cache hit', async () => {
@@ -216,6 +229,10 @@ test('enabling a unit the guest lacks fails naming it', async () => {
 
 test('an owner the guest lacks fails naming the file', async () => {
   await failsCleanly(RECIPE.replace('owner: app:staff', 'owner: www-data'), 'unknown-account', /files: \/usr\/local\/bin\/hello: the guest has no user "www-data"/);
+});
+
+test('no network to the Debian mirror: one clear error, nothing written', async () => {
+  await failsCleanly('base:\n  debian:\n    mirror: http://127.0.0.1:3/debian\nkernel:\n  vmlinux: vmlinux\n', 'mirror-unreachable', /cannot reach the Debian mirror http:\/\/127\.0\.0\.1:3\/debian: ECONNREFUSED/);
 });
 
 test('a scratch recipe with files builds a tree of just those files', async () => {
