@@ -69,7 +69,7 @@ async function main(flags: { runs: number; source?: string; json?: boolean }): P
   } else {
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
     console.log(`\nKernel boot to userspace marker, ${result.machine}`);
-    console.log('| kernel | boot (guest uptime) | QEMU wall to marker | size | build |');
+    console.log('| kernel | boot (guest uptime) | QEMU wall to marker | size | compile of the cached entry |');
     console.log('|---|---|---|---|---|');
     console.log(`| tuned vmlinux (pmem, dax) | ${t.toFixed(2)} s | ${tw.toFixed(2)} s | ${mb(tuned.size)} vmlinux | ${meta.buildSeconds} s |`);
     console.log(`| Debian stock + initramfs (virtio-blk) | ${s.toFixed(2)} s | ${sw.toFixed(2)} s | ${mb(result.stock.bytes)} bzImage+initrd | — |`);

@@ -51,7 +51,8 @@ export interface KernelBuild {
   dir: string;
 }
 
-interface Context {
+/** State shared by the tasks; `result` is set once the kernel is built or found. */
+export interface KernelBuildContext {
   fragments: string[];
   request?: MergedRequest;
   toolchain?: string;
@@ -68,10 +69,14 @@ interface Context {
   release?: () => Promise<void>;
 }
 
-/** The build as listr2 tasks over a shared context; `buildKernel` runs them. */
-export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
+/**
+ * The build as listr2 tasks over a shared context; `buildKernel` runs them. To nest them:
+ * `const ctx = newContext(fragments); task.newListr(kernelTasks(opts), { ctx })`, then `resultOf(ctx)`
+ * (and `await ctx.release?.()` if they failed, which drops the build-folder lock early).
+ */
+export function kernelTasks(options: BuildKernelOptions): ListrTask<KernelBuildContext>[] {
   const report = (step: string) => (message: string) => options.onProgress?.({ step, message });
-  const done = (c: Context): boolean => c.result !== undefined;
+  const done = (c: KernelBuildContext): boolean => c.result !== undefined;
   return [
     {
       title: 'Read kernel config fragments',
@@ -131,6 +136,8 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
           c.result = hit;
           c.cached = true;
           await rememberRequest(c.requestKey!, c.key);
+          await c.release();
+          c.release = undefined;
         }
         task.title = `Kernel config verified: every requested option set (${c.key})`;
       },
@@ -188,13 +195,15 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<Context>[] {
           },
         );
         await rememberRequest(c.requestKey!, c.key!);
+        await c.release?.();
+        c.release = undefined;
         task.title = `Stored in the cache: ${c.result.dir}`;
       },
     },
   ];
 }
 
-export function newContext(fragments: readonly string[] = DEFAULT_FRAGMENTS): Context {
+export function newContext(fragments: readonly string[] = DEFAULT_FRAGMENTS): KernelBuildContext {
   return { fragments: [...fragments], cached: false };
 }
 
@@ -210,14 +219,20 @@ export async function buildKernel(
   try {
     // listr2 types the renderer statically; the three names share one option shape here.
     const interval = options.progressIntervalMs ?? (renderer === 'simple' ? 15_000 : 250);
-    await new Listr<Context>(kernelTasks({ ...options, progressIntervalMs: interval }), { ctx, renderer: renderer as 'default', fallbackRenderer: 'simple', exitOnError: true }).run();
+    await new Listr<KernelBuildContext>(kernelTasks({ ...options, progressIntervalMs: interval }), { ctx, renderer: renderer as 'default', fallbackRenderer: 'simple', exitOnError: true }).run();
   } finally {
     await ctx.release?.();
   }
-  const { meta } = ctx.result!;
+  return resultOf(ctx);
+}
+
+/** The outcome of a finished run of `kernelTasks` (for callers that nest the tasks in their own list). */
+export function resultOf(ctx: KernelBuildContext): KernelBuild {
+  if (!ctx.result) throw new KernelError('cache', 'the kernel tasks have not finished');
+  const { meta } = ctx.result;
   return {
-    vmlinuxPath: ctx.result!.vmlinuxPath,
-    configPath: ctx.result!.configPath,
+    vmlinuxPath: ctx.result.vmlinuxPath,
+    configPath: ctx.result.configPath,
     configHash: meta.configHash,
     key: meta.key,
     cmdline: meta.cmdline,
@@ -225,7 +240,7 @@ export async function buildKernel(
     size: meta.size,
     sha256: meta.sha256,
     pvhEntry: meta.pvhEntry,
-    dir: ctx.result!.dir,
+    dir: ctx.result.dir,
   };
 }
 
@@ -242,7 +257,8 @@ async function lockBuildDir(buildDir: string, wait: (message: string) => void): 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => '0'));
       const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-      if ((pid > 0 && !isAlive(pid)) || (pid === 0 && age > 10_000) || !existsSync(lock)) {
+      // Ours (an earlier build in this process that failed) or its owner is gone: take it over.
+      if (pid === process.pid || (pid > 0 && !isAlive(pid)) || (pid === 0 && age > 10_000) || !existsSync(lock)) {
         await rm(lock, { recursive: true, force: true });
         continue;
       }

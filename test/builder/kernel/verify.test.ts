@@ -62,6 +62,8 @@ test('selected options, unknown options and choices are told apart', async () =>
       '# selected by BTT: cannot be turned off',
       '# CONFIG_ND_CLAIM is not set',
       'CONFIG_NO_SUCH_OPTION_EVER=y',
+      '# no prompt: only X86_PMEM_LEGACY selects it',
+      'CONFIG_X86_PMEM_LEGACY_DEVICE=y',
       'CONFIG_SERIAL_8250_NR_UARTS=2',
     ].join('\n'),
     'mixed.config',
@@ -69,7 +71,8 @@ test('selected options, unknown options and choices are told apart', async () =>
   const config = parseDotConfig(await configure(source, buildDir, fragment.options));
   const unmet = verifyConfig(fragment.options, config, kconfig);
   const byName = new Map(unmet.map((u) => [u.option.name, u]));
-  assert.equal([...byName.keys()].sort(), ['ND_CLAIM', 'NO_SUCH_OPTION_EVER', 'SERIAL_8250_NR_UARTS']);
+  assert.equal([...byName.keys()].sort(), ['ND_CLAIM', 'NO_SUCH_OPTION_EVER', 'SERIAL_8250_NR_UARTS', 'X86_PMEM_LEGACY_DEVICE']);
+  assert.match(byName.get('X86_PMEM_LEGACY_DEVICE')!.reasons.join('\n'), /not settable: it has no prompt[^]*selected by: X86_PMEM_LEGACY=n/);
   assert.match(byName.get('ND_CLAIM')!.reasons.join('\n'), /selected by BTT=y/);
   assert.match(byName.get('NO_SUCH_OPTION_EVER')!.reasons[0]!, /no such option/);
   assert.match(byName.get('SERIAL_8250_NR_UARTS')!.reasons.join('\n'), /depends on SERIAL_8250 \(SERIAL_8250=n\)/);
