@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUSYBOX = '/bin/busybox';
-const APPLETS = ['sh', 'id', 'pwd', 'hostname', 'env', 'sort', 'sed', 'echo', 'cat', 'sleep', 'true', 'false', 'ls', 'kill'];
+const APPLETS = ['sh', 'id', 'pwd', 'hostname', 'env', 'sort', 'sed', 'echo', 'cat', 'sleep', 'true', 'false', 'ls', 'kill', 'tty', 'stty'];
 
 export const ENTRYPOINT_SCRIPT = `#!/bin/sh
 trap 'echo got-SIGTERM; exit 143' TERM

@@ -15,6 +15,8 @@ export interface Overrides {
   workdir?: string;
   user?: string;
   name?: string;
+  /** -t: the app runs on a terminal of this size. */
+  tty?: { rows: number; cols: number };
 }
 
 export interface Accounts {
@@ -139,6 +141,8 @@ export function applyOverrides(config: ImageRunConfig, o: Overrides, accounts: A
   ];
   let env = mergeEnv([`HOSTNAME=${hostname}`, ...config.env], extra);
   if (!hasKey(env, 'HOME')) env = [...env, `HOME=${user.home || '/'}`];
+  // As docker run -t.
+  if (o.tty && !hasKey(env, 'TERM')) env = [...env, 'TERM=xterm'];
   return {
     argv: [...entrypoint, ...cmd],
     env,
@@ -148,5 +152,6 @@ export function applyOverrides(config: ImageRunConfig, o: Overrides, accounts: A
     groups: user.groups,
     hostname,
     resolvConf: host.resolvConf,
+    ...(o.tty ? { tty: o.tty } : {}),
   };
 }

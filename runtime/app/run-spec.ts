@@ -1,7 +1,8 @@
 // The run spec: what the guest's app-init (recipes/guest/app-init) runs, handed over as the bytes
 // of a small pmem region (/dev/pmem2), so no quoting layer (kernel command line, shell) touches it.
 // Format: a line "cc.spec.v1 LENGTH", then LENGTH bytes of NUL-terminated fields: uid, gid,
-// groups (comma list), cwd, hostname, resolv.conf, env count N, N KEY=VALUE, then argv.
+// groups (comma list), cwd, hostname, resolv.conf, tty ("" or ROWSxCOLS), env count N,
+// N KEY=VALUE, then argv.
 
 export const RUN_SPEC_MAGIC = 'cc.spec.v1';
 
@@ -14,6 +15,8 @@ export interface RunSpec {
   groups: number[];
   hostname: string;
   resolvConf: string;
+  /** -t: the app's stdin, stdout and stderr are one terminal of this size. */
+  tty?: { rows: number; cols: number };
 }
 
 export class RunSpecError extends Error {
@@ -27,7 +30,7 @@ export class RunSpecError extends Error {
 function fields(spec: RunSpec): string[] {
   return [
     String(spec.uid), String(spec.gid), spec.groups.join(','), spec.cwd, spec.hostname, spec.resolvConf,
-    String(spec.env.length), ...spec.env, ...spec.argv,
+    spec.tty ? `${spec.tty.rows}x${spec.tty.cols}` : '', String(spec.env.length), ...spec.env, ...spec.argv,
   ];
 }
 
@@ -48,9 +51,11 @@ export function decodeRunSpec(bytes: Uint8Array): RunSpec {
   const [magic, length] = buf.subarray(0, nl).toString().split(' ');
   if (magic !== RUN_SPEC_MAGIC) throw new Error(`not a run spec: ${magic}`);
   const f = buf.subarray(nl + 1, nl + 1 + Number(length)).toString('utf8').split('\0').slice(0, -1);
-  const n = Number(f[6]);
+  const n = Number(f[7]);
+  const [rows, cols] = (f[6] ?? '').split('x').map(Number);
   return {
     uid: Number(f[0]), gid: Number(f[1]), groups: f[2] ? f[2].split(',').map(Number) : [], cwd: f[3]!,
-    hostname: f[4]!, resolvConf: f[5]!, env: f.slice(7, 7 + n), argv: f.slice(7 + n),
+    hostname: f[4]!, resolvConf: f[5]!, ...(f[6] ? { tty: { rows: rows!, cols: cols! } } : {}),
+    env: f.slice(8, 8 + n), argv: f.slice(8 + n),
   };
 }

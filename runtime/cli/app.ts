@@ -20,8 +20,8 @@ import { parseSize } from './size.js';
 export const APP_CMDLINE = 'init=/usr/lib/cc/app-init ro 8250.nr_uarts=3';
 /** docker stop's default grace period. */
 export const DEFAULT_STOP_TIMEOUT_S = 10;
-/** The byte on COM2's input that app-init turns into SIGTERM. */
-const STOP_REQUEST = 0x54;
+/** A terminal's size when the host's is unknown (stdout not a terminal). */
+const DEFAULT_TTY = { rows: 24, cols: 80 };
 
 export interface AppOptions {
   kernel?: string;
@@ -39,11 +39,13 @@ export interface AppOptions {
   user?: string | number;
   name?: string;
   stopTimeout?: number | string;
+  tty?: boolean;
+  interactive?: boolean;
   '--'?: string[];
 }
 
 /** Options that only make sense for an app image (used to explain a plain image). */
-export const APP_ONLY_OPTIONS = ['guest', 'log', 'entrypoint', 'env', 'envFile', 'workdir', 'user', 'name', 'stopTimeout'] as const;
+export const APP_ONLY_OPTIONS = ['guest', 'log', 'entrypoint', 'env', 'envFile', 'workdir', 'user', 'name', 'stopTimeout', 'tty', 'interactive'] as const;
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
 
@@ -76,8 +78,12 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   const stopTimeout = Number(opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S);
   const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);
+  if (opts.interactive && !opts.tty) {
+    throw new ConfigError('bad-size', '-i without -t is not supported yet (the app\'s stdin would never see an end)', 'use -it for an interactive terminal');
+  }
+  const terminalSize = () => ({ rows: process.stdout.rows || DEFAULT_TTY.rows, cols: process.stdout.columns || DEFAULT_TTY.cols });
 
-  const spec = applyOverrides(app.config, overridesFrom(opts), app.accounts, {
+  const spec = applyOverrides(app.config, { ...overridesFrom(opts), ...(opts.tty ? { tty: terminalSize() } : {}) }, app.accounts, {
     env: process.env,
     resolvConf: existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '',
     defaultHostname: randomBytes(6).toString('hex'),
@@ -97,17 +103,32 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
     onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
   });
 
+  // app-init reads requests as lines: on COM2's input, or COM3's when COM2 is the app's terminal (-t).
+  const request = (line: string) => vm.sendAppInput(opts.tty ? 'com3' : 'com2', Buffer.from(`${line}\n`));
   // First signal: SIGTERM to the app, then the VM stops after the grace period; a second one stops it now.
   let signalled = false;
   let graceTimer: NodeJS.Timeout | undefined;
   const onSignal = () => {
     if (signalled) return vm.stop('interrupted');
     signalled = true;
-    vm.sendControl(Uint8Array.of(STOP_REQUEST));
+    request('T');
     graceTimer = setTimeout(() => vm.stop('interrupted'), stopTimeout * 1000);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // -it: keys go to the app's terminal as typed (Ctrl-C becomes the app's SIGINT there).
+  const stdin = process.stdin;
+  const raw = opts.interactive === true && stdin.isTTY === true;
+  if (opts.interactive) {
+    if (raw) stdin.setRawMode(true);
+    stdin.on('data', (chunk: Buffer) => vm.sendAppInput('com2', chunk));
+    stdin.on('error', () => {});
+  }
+  const onResize = () => {
+    const { rows, cols } = terminalSize();
+    request(`W ${rows} ${cols}`);
+  };
+  if (opts.tty) process.stdout.on('resize', onResize);
   const timer = timeout ? setTimeout(() => vm.stop('timeout'), timeout * 1000) : undefined;
 
   // Atomics.waitAsync does not keep Node's event loop alive; this does while the VM runs.
@@ -118,6 +139,9 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   clearInterval(keepAlive);
   clearTimeout(timer);
   clearTimeout(graceTimer);
+  process.stdout.off('resize', onResize);
+  if (raw) stdin.setRawMode(false);
+  if (opts.interactive) stdin.pause();
   if (logFd !== undefined) closeSync(logFd);
   const exitStatus = exitStatusFor(result);
   if (result.reason !== 'exit-port' && result.reason !== 'interrupted' && result.reason !== 'timeout') {

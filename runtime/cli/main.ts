@@ -165,6 +165,8 @@ cli
   .option('-w, --workdir <dir>', 'App images: working directory')
   .option('-u, --user <user[:group]>', 'App images: user and group, by name (from the image) or id')
   .option('--name <name>', 'App images: the guest\'s hostname')
+  .option('-t, --tty', 'App images: run the app on a terminal (stdout and stderr together, window size passed on)')
+  .option('-i, --interactive', 'App images: with -t, send your keys to the app (Ctrl-C included)')
   .option('--stop-timeout <seconds>', 'App images: grace period after SIGTERM before the VM stops (default 10)')
   .example('cc-run out/minimal.ext4')
   .example('cc-run os.ext4 --kernel vmlinux --memory 512M --cpus 2 --cmdline init=/init --json')

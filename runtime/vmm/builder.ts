@@ -123,7 +123,7 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
 export class Microvm {
   private readonly shared: SharedState;
   private readonly serial: Serial8250;
-  private readonly appSerial?: Serial8250;
+  private readonly appSerials?: { com2: Serial8250; com3: Serial8250 };
   private readonly appRings?: { stdout: ByteRing; stderr: ByteRing };
   private readonly exited: Promise<void>[];
   private readonly vcpuErrors: string[] = [];
@@ -143,7 +143,7 @@ export class Microvm {
     this.shared = new SharedState(createSharedBuffers(vcpus.length, config.appStreams !== undefined));
     const irqLine = (gsi: number, level: boolean) => vm.irqLine(gsi, level);
     this.serial = createSerial(this.shared, irqLine);
-    this.appSerial = createAppSerials(this.shared, irqLine)?.com2;
+    this.appSerials = createAppSerials(this.shared, irqLine);
     const app = this.shared.buffers.app;
     if (app) this.appRings = { stdout: new ByteRing(app.stdout), stderr: new ByteRing(app.stderr) };
     this.exited = threads.map((t) => new Promise((resolve) => t.once('exit', () => resolve())));
@@ -172,9 +172,9 @@ export class Microvm {
     this.serial.enqueueInput(bytes);
   }
 
-  /** Queues bytes on COM2's input: the app run's control channel (the guest init reads it). */
-  sendControl(bytes: Uint8Array): void {
-    this.appSerial?.enqueueInput(bytes);
+  /** Queues bytes on an app run's UART input: COM2 (the app's terminal or app-init's requests) or COM3. */
+  sendAppInput(uart: 'com2' | 'com3', bytes: Uint8Array): void {
+    this.appSerials?.[uart].enqueueInput(bytes);
   }
 
   /** Asks the VM to stop (timeout, Ctrl-C); the first reason wins. */

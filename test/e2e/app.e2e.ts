@@ -25,6 +25,8 @@ interface Case {
   name: string;
   args: string;
   env?: string;
+  /** Run under script(1), on a pseudo-terminal; `input` is typed after a pause (the guest boots first). */
+  pty?: { input?: string };
 }
 
 const CASES: Case[] = [
@@ -38,6 +40,8 @@ const CASES: Case[] = [
   { name: 'mounts', args: `--entrypoint /bin/cat -- /proc/mounts` },
   { name: 'missing', args: '--entrypoint /no/such/binary' },
   { name: 'not-executable', args: '--entrypoint /usr/local/bin/not-executable' },
+  { name: 'tty', args: `-t --entrypoint /bin/sh -- -c 'tty; stty size; echo "TERM=$TERM"; echo to-err >&2; exit 4'`, pty: {} },
+  { name: 'interactive', args: `-it --entrypoint /bin/sh -- -c 'read x; echo "got=$x"'`, pty: { input: 'hello' } },
 ];
 
 let work: string;
@@ -54,7 +58,14 @@ test.before(async () => {
   const lines = ['cd /'];
   for (const c of CASES) {
     const out = join(work, c.name);
-    lines.push(`${c.env ?? ''} ${run} ${c.args.replace('ENVFILE', sh(join(work, 'env.list')))} >${sh(`${out}.out`)} 2>${sh(`${out}.err`)}; echo $? >${sh(`${out}.status`)}`);
+    const line = `${run} ${c.args.replace('ENVFILE', sh(join(work, 'env.list')))}`;
+    const redirect = `>${sh(`${out}.out`)} 2>${sh(`${out}.err`)}; echo $? >${sh(`${out}.status`)}`;
+    if (c.pty) {
+      const input = c.pty.input !== undefined ? `(sleep 40; printf '%s\\n' ${sh(c.pty.input)})` : 'true';
+      lines.push(`${input} | script -qec ${sh(line)} /dev/null ${redirect}`);
+    } else {
+      lines.push(`${c.env ?? ''} ${line} ${redirect}`);
+    }
   }
   // SIGTERM: the entrypoint traps it and exits 143 (docker's status for a SIGTERM'd app).
   const t = join(work, 'sigterm');
@@ -139,6 +150,22 @@ test('a missing entrypoint exits 127 and names the path; a non-executable one 12
   const nx = get('not-executable');
   assert.is(nx.status, 126);
   assert.match(nx.stderr, /not-executable: Permission denied/);
+});
+
+test('-t: the app runs on a terminal (ttyS1) of the default size, TERM=xterm, stderr on it too', () => {
+  const r = get('tty');
+  assert.is(r.status, 4, r.stderr);
+  const out = r.stdout.replace(/\r/g, '');
+  assert.match(out, /^\/dev\/ttyS1$/m);
+  assert.match(out, /^24 80$/m);
+  assert.match(out, /^TERM=xterm$/m);
+  assert.match(out, /^to-err$/m);
+});
+
+test('-it: keys typed on the host reach the app\'s terminal', () => {
+  const r = get('interactive');
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout.replace(/\r/g, ''), /^got=hello$/m);
 });
 
 test('SIGTERM to cc-run reaches the app as SIGTERM; its status is cc-run\'s', () => {

@@ -90,4 +90,12 @@ test('an explicit HOME in the image or -e wins over the passwd one', () => {
   assert.not.ok(applyOverrides(config, { env: ['HOME=/custom'] }, accounts, host).env.includes('HOME=/home/app'));
 });
 
+test('-t: the spec carries the terminal size and TERM=xterm unless the image sets TERM', () => {
+  const s = applyOverrides(config, { tty: { rows: 50, cols: 132 } }, accounts, host);
+  assert.equal(s.tty, { rows: 50, cols: 132 });
+  assert.ok(s.env.includes('TERM=xterm'));
+  assert.ok(applyOverrides({ ...config, env: ['TERM=vt100'] }, { tty: { rows: 1, cols: 1 } }, accounts, host).env.includes('TERM=vt100'));
+  assert.is(applyOverrides(config, {}, accounts, host).tty, undefined);
+});
+
 test.run();

@@ -23,6 +23,7 @@ const spec: RunSpec = {
 test('encode → decode gives the spec back', () => {
   assert.equal(decodeRunSpec(encodeRunSpec(spec)), spec);
   assert.equal(decodeRunSpec(encodeRunSpec({ ...spec, env: [], groups: [] })), { ...spec, env: [], groups: [] });
+  assert.equal(decodeRunSpec(encodeRunSpec({ ...spec, tty: { rows: 24, cols: 80 } })), { ...spec, tty: { rows: 24, cols: 80 } });
 });
 
 test('the header line states the body length in bytes', () => {
@@ -36,13 +37,14 @@ test('the header line states the body length in bytes', () => {
 test('the guest\'s own parser (app-init --print-spec, bash) reads every field exactly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cc-spec-'));
   try {
-    for (const s of [spec, { ...spec, env: [], groups: [] }, { ...spec, argv: ['true'] }]) {
+    for (const s of [spec, { ...spec, env: [], groups: [] }, { ...spec, argv: ['true'], tty: { rows: 50, cols: 132 } }]) {
       // Padding after the body, as in the pmem region (2 MiB, zero-filled).
       writeFileSync(join(dir, 'spec'), Buffer.concat([encodeRunSpec(s), Buffer.alloc(4096)]));
       const out = execFileSync('bash', [APP_INIT, '--print-spec', join(dir, 'spec')]);
       assert.equal(decodeRunSpec(encodeRunSpec(s)), s);
       const fields = out.toString('utf8').split('\0').slice(0, -1);
-      const expected = [String(s.uid), String(s.gid), s.groups.join(','), s.cwd, s.hostname, s.resolvConf, String(s.env.length), ...s.env, ...s.argv];
+      const tty = 'tty' in s && s.tty ? `${s.tty.rows}x${s.tty.cols}` : '';
+      const expected = [String(s.uid), String(s.gid), s.groups.join(','), s.cwd, s.hostname, s.resolvConf, tty, String(s.env.length), ...s.env, ...s.argv];
       assert.equal(fields, expected);
     }
   } finally {
