@@ -60,29 +60,34 @@ function script(o: Options & { kernel: string; app: string; work: string }): str
     `pss() { s=0; r=0; for p in "$@"; do s=$((s + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup))); r=$((r + $(awk '/^Rss:/{print $2}' /proc/$p/smaps_rollup))); done; echo "$s $r"; }`,
     // Warm the page cache (kernel, guest OS, app) so every run reads from memory.
     `cat ${sh(o.kernel)} ${sh(o.guest)} ${sh(o.app)} >/dev/null`,
-    // The fixture has an entrypoint (docker would run it with `true` as its argument): replace it.
-    `for i in $(seq ${o.runs}); do t=$(date +%s%N); ${ccRun} --entrypoint /bin/true >/dev/null 2>&1; st=$?; echo "true cc-run $(${ms}) $st" >>${R}; done`,
-    // The alternative to app-init: the same guest OS booted by systemd, to multi-user.target (where
-    // a unit would start the app), seen on the console; then the VM is killed.
-    `for i in $(seq ${o.runs}); do t=$(date +%s%N); node ${sh(join(repoRoot, 'bin/cc-run.js'))} ${sh(o.guest)} --kernel ${sh(o.kernel)} --memory ${MEMORY_MIB}M --cmdline systemd.show_status=1 --timeout 300 >"$W/systemd-$i.log" 2>&1 & p=$!; until grep -q 'Reached target.*multi-user' "$W/systemd-$i.log" || ! kill -0 $p 2>/dev/null; do sleep 0.2; done; echo "true systemd $(${ms}) 0" >>${R}; kill -KILL $p; wait $p 2>/dev/null; done`,
-    // isa-debug-exit makes QEMU exit with (status << 1) | 1: `true` gives 1.
-    `for i in $(seq ${o.runs}); do t=$(date +%s%N); ${q(specTrue, '/dev/null')} >/dev/null 2>&1; st=$?; echo "true qemu $(${ms}) $st" >>${R}; done`,
   ];
+  // Memory: apps started one after another (each waits for the previous to print "ready"), then
+  // all of them idle at once while PSS and RSS are summed over the VMM processes.
   for (const n of [1, 8]) {
     for (const vmm of ['cc-run', 'qemu']) {
       const out = `"$W/idle-${vmm}-${n}-$i.out"`;
-      const start = vmm === 'cc-run' ? `${ccRun} --entrypoint ${IDLE[0]} -- ${IDLE.slice(1).map(sh).join(' ')} >${out} 2>&1` : q(specIdle, `$W/idle-${vmm}-${n}-$i.out`).replace(/'?file:[^ ]*idle[^ ]*\.out'?/, `"file:$W/idle-${vmm}-${n}-$i.out"`);
-      lines.push(`pids=''; t=$(date +%s%N)`);
-      lines.push(`for i in $(seq ${n}); do ${start} & pids="$pids $!"; done`);
-      lines.push(`for i in $(seq ${n}); do w=0; until grep -q ready ${out} 2>/dev/null || [ $w -ge 1200 ]; do sleep 0.5; w=$((w+1)); done; done`);
-      lines.push(`up=$(${ms}); sleep 3; echo "idle ${vmm} ${n} $(pss $pids) $up" >>${R}`);
+      const start = vmm === 'cc-run'
+        ? `${ccRun} --log "$W/idle-${vmm}-${n}-$i.log" --entrypoint ${IDLE[0]} -- ${IDLE.slice(1).map(sh).join(' ')} >${out} 2>&1`
+        : q(specIdle, `$W/idle-${vmm}-${n}-$i.out`).replace(/'?file:[^ ]*idle[^ ]*\.out'?/, `"file:$W/idle-${vmm}-${n}-$i.out"`);
+      lines.push(`pids=''; ready=0; t=$(date +%s%N)`);
+      lines.push(`for i in $(seq ${n}); do ${start} & pids="$pids $!"; w=0; until grep -q ready ${out} 2>/dev/null || [ $w -ge 600 ]; do sleep 0.5; w=$((w+1)); done; grep -q ready ${out} && ready=$((ready+1)); done`);
+      lines.push(`up=$(${ms}); sleep 3; echo "idle ${vmm} ${n} $(pss $pids) $up $ready" >>${R}`);
       lines.push('kill -KILL $pids; wait 2>/dev/null');
     }
   }
+  lines.push(
+    // The fixture has an entrypoint (docker would run it with `true` as its argument): replace it.
+    `for i in $(seq ${o.runs}); do t=$(date +%s%N); ${ccRun} --entrypoint /bin/true >/dev/null 2>&1; st=$?; echo "true cc-run $(${ms}) $st" >>${R}; done`,
+    // isa-debug-exit makes QEMU exit with (status << 1) | 1: `true` gives 1.
+    `for i in $(seq ${o.runs}); do t=$(date +%s%N); ${q(specTrue, '/dev/null')} >/dev/null 2>&1; st=$?; echo "true qemu $(${ms}) $st" >>${R}; done`,
+    // The alternative to app-init: the same guest OS booted by systemd, to multi-user.target (where
+    // a unit would start the app), seen on the console; then the VM is killed.
+    `for i in $(seq ${o.runs}); do t=$(date +%s%N); node ${sh(join(repoRoot, 'bin/cc-run.js'))} ${sh(o.guest)} --kernel ${sh(o.kernel)} --memory ${MEMORY_MIB}M --cmdline systemd.show_status=1 --timeout 300 >"$W/systemd-$i.log" 2>&1 & p=$!; until grep -q 'Reached target.*multi-user' "$W/systemd-$i.log" || ! kill -0 $p 2>/dev/null; do sleep 0.2; done; echo "true systemd $(${ms}) 0" >>${R}; kill -KILL $p; wait $p 2>/dev/null; done`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
-interface Row { vmm: string; n: number; pssKiB: number; rssKiB: number; upMs: number }
+interface Row { vmm: string; n: number; pssKiB: number; rssKiB: number; upMs: number; ready: number }
 
 async function main(o: Options): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'cc-bench-app-'));
@@ -92,7 +97,7 @@ async function main(o: Options): Promise<void> {
     if (!existsSync(o.guest) || !kernel) throw new Error(`${o.guest}: no guest OS image with a kernel (cc-build recipes/guest.yaml, or --guest/--kernel)`);
     const app = makeAppFixture(join(work, 'fixture'));
     writeFileSync(join(work, 'bench.sh'), script({ ...o, kernel, app, work }));
-    const r = await runInLab({ command: `sh ${sh(join(work, 'bench.sh'))}`, scratchDir: work, timeoutS: 900, cpus: 2 });
+    const r = await runInLab({ command: `sh ${sh(join(work, 'bench.sh'))}`, scratchDir: work, timeoutS: 1500, cpus: 2 });
     const text = existsSync(join(work, 'results')) ? readFileSync(join(work, 'results'), 'utf8') : '';
     if (r.exitCode !== 0) throw new Error(`bench run failed (${r.exitCode}${r.timedOut ? ', timed out' : ''}):\n${text}\n${r.stderr.slice(-2000)}`);
     const times: Record<string, number[]> = {};
@@ -100,7 +105,7 @@ async function main(o: Options): Promise<void> {
     for (const l of text.trim().split('\n')) {
       const f = l.split(' ');
       if (f[0] === 'true') (times[f[1]!] ??= []).push(Number(f[2]));
-      if (f[0] === 'idle') rows.push({ vmm: f[1]!, n: Number(f[2]), pssKiB: Number(f[3]), rssKiB: Number(f[4]), upMs: Number(f[5]) });
+      if (f[0] === 'idle') rows.push({ vmm: f[1]!, n: Number(f[2]), pssKiB: Number(f[3]), rssKiB: Number(f[4]), upMs: Number(f[5]), ready: Number(f[6]) });
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
     const summary = {
@@ -123,6 +128,7 @@ async function main(o: Options): Promise<void> {
       for (const n of [1, 8]) {
         const c = rows.find((x) => x.vmm === 'cc-run' && x.n === n)!;
         const q = rows.find((x) => x.vmm === 'qemu' && x.n === n)!;
+        if (c.ready !== n || q.ready !== n) console.log(`| (only ${c.ready} cc-run and ${q.ready} QEMU guests of ${n} printed ready) | | | |`);
         console.log(`| ${n} idle app${n > 1 ? 's' : ''}: PSS total (MiB) | ${(c.pssKiB / 1024).toFixed(1)} | ${(q.pssKiB / 1024).toFixed(1)} | ${(c.pssKiB / q.pssKiB).toFixed(2)} |`);
         console.log(`| ${n} idle app${n > 1 ? 's' : ''}: RSS total (MiB) | ${(c.rssKiB / 1024).toFixed(1)} | ${(q.rssKiB / 1024).toFixed(1)} | ${(c.rssKiB / q.rssKiB).toFixed(2)} |`);
       }
@@ -136,7 +142,7 @@ async function main(o: Options): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const cli = cac('bench-app');
-  cli.option('--runs <n>', 'timed runs of -- true', { default: 3 })
+  cli.option('--runs <n>', 'timed runs of -- true', { default: 2 })
     .option('--guest <image>', 'guest OS image', { default: process.env.CC_GUEST ?? 'out/guest.ext4' })
     .option('--kernel <vmlinux>', 'kernel (default: the one guest.json names)')
     .option('--json', 'print the figures as JSON');

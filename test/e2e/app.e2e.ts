@@ -55,7 +55,8 @@ test.before(async () => {
   const image = makeAppFixture(join(work, 'fixture'));
   writeFileSync(join(work, 'env.list'), '# comment\nFROM_FILE=yes\n\nGREETING=overridden-by-e\n');
   const run = `node ${sh(join(repoRoot, 'bin/cc-run.js'))} ${sh(image)} --guest ${sh(GUEST)}${KERNEL ? ` --kernel ${sh(KERNEL)}` : ''} --timeout 300`;
-  const lines = ['cd /'];
+  // script(1) needs ptys: the lab's chroot has /dev but no devpts mounted.
+  const lines = ['cd /', '[ -e /dev/pts/ptmx ] || { mkdir -p /dev/pts && mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts && ln -sf pts/ptmx /dev/ptmx; }'];
   for (const c of CASES) {
     const out = join(work, c.name);
     const line = `${run} ${c.args.replace('ENVFILE', sh(join(work, 'env.list')))}`;
