@@ -20,6 +20,8 @@ import { parseSize } from './size.js';
 export const APP_CMDLINE = 'init=/usr/lib/cc/app-init ro 8250.nr_uarts=3';
 /** docker stop's default grace period. */
 export const DEFAULT_STOP_TIMEOUT_S = 10;
+/** docker run's status for an error of the runtime itself, not of the app. */
+export const APP_RUNTIME_ERROR = 125;
 /** A terminal's size when the host's is unknown (stdout not a terminal). */
 const DEFAULT_TTY = { rows: 24, cols: 80 };
 
@@ -143,8 +145,10 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   if (raw) stdin.setRawMode(false);
   if (opts.interactive) stdin.pause();
   if (logFd !== undefined) closeSync(logFd);
-  const exitStatus = exitStatusFor(result);
-  if (result.reason !== 'exit-port' && result.reason !== 'interrupted' && result.reason !== 'timeout') {
+  const appEnded = ['exit-port', 'interrupted', 'timeout'].includes(result.reason);
+  // Any other end (panic, crash, reboot) is the runtime's failure: 125, never the app's 126 or 127.
+  const exitStatus = appEnded ? exitStatusFor(result) : APP_RUNTIME_ERROR;
+  if (!appEnded) {
     process.stderr.write(`cc-run: the guest stopped before the app finished (${result.panicked ? 'kernel panic' : result.reason})${opts.log ? `; kernel log in ${opts.log}` : '; rerun with --log FILE to see the kernel log'}\n`);
     for (const l of result.lastLines.slice(-5)) process.stderr.write(`  | ${l}\n`);
   }

@@ -10,7 +10,7 @@ import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readMa
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { parseSize } from './size.js';
 import { readAppImage } from '../app/app-image.js';
-import { APP_ONLY_OPTIONS, runApp, type AppOptions } from './app.js';
+import { APP_ONLY_OPTIONS, APP_RUNTIME_ERROR, runApp, type AppOptions } from './app.js';
 
 /** performance.now() counts from process start: the report's times are from there. */
 const moduleReadyMs = performance.now();
@@ -59,8 +59,7 @@ function fail(e: unknown, debug: boolean, status: number = EXIT_STATUS.VMM_ERROR
   process.exit(status);
 }
 
-/** docker run's status for an error of the runtime itself (not of the app). */
-const APP_RUNTIME_ERROR = 125;
+
 
 async function run(image: string, opts: Options): Promise<number> {
   checkExt4Image(image);
@@ -202,6 +201,12 @@ cli.help((sections) => [
       `  ${EXIT_STATUS.GUEST_PANIC}  the guest kernel panicked`,
       `  ${EXIT_STATUS.GUEST_CRASH}  the guest crashed (triple fault, emulation failure)`,
       `  ${EXIT_STATUS.INTERRUPTED}  stopped by Ctrl-C, SIGINT or SIGTERM`,
+      '',
+      '  App images (from cc-build convert), as docker run:',
+      "  N    the app's exit status (143 when SIGTERM ended it)",
+      `  ${APP_RUNTIME_ERROR}  cc-run or the guest failed (no guest OS image, unknown user, kernel panic)`,
+      '  126  the entrypoint is not executable',
+      '  127  the entrypoint does not exist',
     ].join('\n'),
   },
 ]);
