@@ -37,3 +37,18 @@ export function readManifest(imagePath: string): { manifest: BuildManifest; path
 export function manifestRelative(manifestPath: string, p: string): string {
   return resolve(dirname(manifestPath), p);
 }
+
+/**
+ * Drops `pci=off`: Linux inserts e820 persistent-memory ranges (our /dev/pmem0) only in its PCI
+ * resource survey (arch/x86/pci/i386.c, e820__reserve_resources_late), so with PCI off the root
+ * device never appears. Returns the command line and a warning when something was dropped.
+ */
+export function withoutPciOff(cmdline: string): { cmdline: string; warning?: string } {
+  const words = cmdline.split(/\s+/).filter(Boolean);
+  const kept = words.filter((w) => w !== 'pci=off');
+  if (kept.length === words.length) return { cmdline };
+  return {
+    cmdline: kept.join(' '),
+    warning: 'dropped pci=off from the kernel command line: with it Linux never registers the e820 pmem region, so /dev/pmem0 would not exist',
+  };
+}

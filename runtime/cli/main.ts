@@ -6,7 +6,7 @@ import { buildMicrovm, type MicrovmResult } from '../vmm/builder.js';
 import { ConfigError, VmmError } from '../vmm/errors.js';
 import { checkExt4Image } from '../vmm/image-check.js';
 import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
-import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest } from './defaults.js';
+import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { parseSize } from './size.js';
 import { readAppImage } from '../app/app-image.js';
@@ -44,6 +44,7 @@ export interface RunReport {
   host?: HostMemory;
   config: { kernel: string; image: string; cpus: number; memory: number; cmdline: string };
   lastLines?: string[];
+  vcpuStates?: string[];
   vcpuErrors?: string[];
 }
 
@@ -72,7 +73,8 @@ async function run(image: string, opts: Options): Promise<number> {
   const memoryText = opts.memory ?? found?.manifest.defaults.memory ?? DEFAULT_MEMORY;
   const memory = parseSize(memoryText);
   if (memory === undefined) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
-  const cmdline = [found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' ').trim();
+  const { cmdline, warning } = withoutPciOff([found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' '));
+  if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
   const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);
 
@@ -114,7 +116,7 @@ async function run(image: string, opts: Options): Promise<number> {
   if (crashed) {
     process.stderr.write(`\ncc-run: guest stopped: ${result.panicked ? 'kernel panic' : result.reason}; last console lines:\n`);
     for (const l of result.lastLines) process.stderr.write(`  | ${l}\n`);
-    for (const e of result.vcpuErrors) process.stderr.write(`cc-run: ${e}\n`);
+    for (const e of [...result.vcpuStates, ...result.vcpuErrors]) process.stderr.write(`cc-run: ${e}\n`);
   }
   if (opts.json) {
     const report: RunReport = {
@@ -133,7 +135,7 @@ async function run(image: string, opts: Options): Promise<number> {
       consoleBytes: result.consoleBytes,
       ...(host ? { host } : {}),
       config: { kernel, image, cpus, memory, cmdline },
-      ...(crashed ? { lastLines: result.lastLines, vcpuErrors: result.vcpuErrors } : {}),
+      ...(crashed ? { lastLines: result.lastLines, vcpuStates: result.vcpuStates, vcpuErrors: result.vcpuErrors } : {}),
     };
     process.stderr.write(`${JSON.stringify(report)}\n`);
   }

@@ -111,11 +111,6 @@ export class VcpuFd {
     this.runView = new DataView(ab);
   }
 
-  /** Sets kvm_run.immediate_exit: the next KVM_RUN returns EINTR at once. */
-  setImmediateExit(on: boolean): void {
-    this.run8![R.immediate_exit] = on ? 1 : 0;
-  }
-
   /** KVM_RUN, decoded. EINTR (a kick) and EAGAIN come back as 'interrupted'. */
   run(): VcpuExit {
     const r = ioctlRaw(this.fd, io.KVM_RUN, 0);

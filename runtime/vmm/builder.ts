@@ -52,6 +52,8 @@ export interface MicrovmResult extends StopInfo {
   consoleBytes: number;
   lastLines: string[];
   vcpuErrors: string[];
+  /** Registers of the vCPU that crashed (triple fault, emulation failure). */
+  vcpuStates: string[];
 }
 
 /** Builds a VM ready to start: the steps read top to bottom; a failing step undoes the earlier ones. */
@@ -127,6 +129,7 @@ export class Microvm {
   private readonly appRings?: { stdout: ByteRing; stderr: ByteRing };
   private readonly exited: Promise<void>[];
   private readonly vcpuErrors: string[] = [];
+  private readonly vcpuStates: string[] = [];
   private tap?: ConsoleTap;
   private readonly ignoreKick = () => {};
 
@@ -157,7 +160,10 @@ export class Microvm {
     const runSize = this.kvm.vcpuMmapSize();
     this.vcpus.forEach((vcpu, i) => {
       const thread = this.threads[i]!;
-      thread.on('message', (m: { error?: { message: string } }) => m.error && this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`));
+      thread.on('message', (m: { error?: { message: string }; state?: string }) => {
+        if (m.error) this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`);
+        if (m.state) this.vcpuStates.push(m.state);
+      });
       thread.on('error', (e) => {
         this.vcpuErrors.push(`vCPU ${vcpu.id}: ${e.message}`);
         this.shared.requestStop('vmm-error');
@@ -237,6 +243,7 @@ export class Microvm {
       consoleBytes: tap.bytes,
       lastLines: tap.lastLines(),
       vcpuErrors: this.vcpuErrors,
+      vcpuStates: this.vcpuStates,
     };
   }
 

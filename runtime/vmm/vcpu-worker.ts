@@ -35,6 +35,13 @@ function run(data: VcpuWorkerData): void {
       stopRequested: () => shared.stopRequested(),
     };
     runVcpuLoop(() => vcpu.run(), ctx);
+    const { reason } = shared.stopReason();
+    if (reason === 'triple-fault' || reason === 'crash') {
+      const r = vcpu.getRegs();
+      const sr = vcpu.getSregs();
+      const hex = (v: number | bigint) => `0x${v.toString(16)}`;
+      parentPort?.postMessage({ state: `vCPU ${data.vcpuId}: rip=${hex(r.rip)} rsp=${hex(r.rsp)} rflags=${hex(r.rflags)} cr0=${hex(sr.cr0)} cr3=${hex(sr.cr3)} cr4=${hex(sr.cr4)} efer=${hex(sr.efer)}` });
+    }
     vcpu.unmapRun();
   } catch (e) {
     shared.requestStop('vmm-error');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { manifestPathFor, manifestRelative, readManifest } from '../../../runtime/cli/defaults.js';
+import { manifestPathFor, manifestRelative, readManifest, withoutPciOff } from '../../../runtime/cli/defaults.js';
 import type { BuildManifest } from '../../../manifest/image-manifest.js';
 import type { ConfigError } from '../../../runtime/vmm/errors.js';
 
@@ -26,6 +26,13 @@ test('the build manifest beside the image: NAME.json, paths relative to it, sche
   } finally {
     rmSync(dir, { recursive: true });
   }
+});
+
+test('pci=off is dropped with a warning (no PCI survey, no e820 pmem)', () => {
+  assert.equal(withoutPciOff('console=ttyS0 quiet'), { cmdline: 'console=ttyS0 quiet' });
+  const r = withoutPciOff('console=ttyS0 pci=off  root=/dev/pmem0 ');
+  assert.is(r.cmdline, 'console=ttyS0 root=/dev/pmem0');
+  assert.match(r.warning!, /pmem/);
 });
 
 test.run();

@@ -1,0 +1,42 @@
+// A systemd image from cc-build (recipes/minimal.yaml) boots under cc-run to the serial getty that
+// multi-user.target starts: the image and kernel come from its build manifest (CC_SYSTEMD_IMAGE =
+// path/to/minimal.ext4 with minimal.json beside it). SIGINT then stops the VM cleanly.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runInLab } from '../../scripts/kvm-lab.js';
+import { manifestPathFor, manifestRelative, readManifest } from '../../runtime/cli/defaults.js';
+
+test('a cc-build systemd image reaches its login prompt on ttyS0', async () => {
+  const image = process.env.CC_SYSTEMD_IMAGE;
+  if (!image || !existsSync(image)) {
+    console.log('skipped: set CC_SYSTEMD_IMAGE to a cc-build image (with its NAME.json beside it)');
+    return;
+  }
+  const found = readManifest(image);
+  assert.ok(found?.manifest.kernel, `${manifestPathFor(image)} names no kernel`);
+  // The lab sees the host's / but not its /tmp: the run's files go to a shared scratch folder.
+  const dir = mkdtempSync(join(tmpdir(), 'cc-e2e-systemd-'));
+  try {
+    copyFileSync(image, join(dir, basename(image)));
+    copyFileSync(found!.path, join(dir, basename(found!.path)));
+    copyFileSync(manifestRelative(found!.path, found!.manifest.kernel!.path), join(dir, found!.manifest.kernel!.path));
+    const out = join(dir, 'console');
+    const script = [
+      `node bin/cc-run.js ${join(dir, basename(image))} --timeout 900 --json >${out} 2>${dir}/err & pid=$!`,
+      `while kill -0 $pid 2>/dev/null && ! grep -q ' login: *$' ${out}; do sleep 1; done`,
+      `kill -INT $pid; wait $pid; echo $? >${dir}/rc`,
+    ].join('\n');
+    const lab = await runInLab({ command: script, scratchDir: dir, timeoutS: 1200 });
+    assert.is(lab.exitCode, 0, lab.stderr);
+    const console_ = readFileSync(out, 'utf8');
+    assert.match(console_, / login: *$/m, console_.slice(-3000));
+    assert.is(readFileSync(join(dir, 'rc'), 'utf8').trim(), '130', readFileSync(join(dir, 'err'), 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
