@@ -65,12 +65,13 @@ function script(o: Options & { kernel: string; app: string; work: string }): str
   // all of them idle at once while PSS and RSS are summed over the VMM processes.
   for (const n of [1, 8]) {
     for (const vmm of ['cc-run', 'qemu']) {
-      const out = `"$W/idle-${vmm}-${n}-$i.out"`;
+      // Outputs stay in the lab's own /tmp: only the results cross the shared folder.
+      const out = `"/tmp/idle-${vmm}-${n}-$i.out"`;
       const start = vmm === 'cc-run'
-        ? `${ccRun} --log "$W/idle-${vmm}-${n}-$i.log" --entrypoint ${IDLE[0]} -- ${IDLE.slice(1).map(sh).join(' ')} >${out} 2>&1`
-        : q(specIdle, `$W/idle-${vmm}-${n}-$i.out`).replace(/'?file:[^ ]*idle[^ ]*\.out'?/, `"file:$W/idle-${vmm}-${n}-$i.out"`);
+        ? `${ccRun} --entrypoint ${IDLE[0]} -- ${IDLE.slice(1).map(sh).join(' ')} >${out} 2>&1`
+        : q(specIdle, `/tmp/idle-${vmm}-${n}-$i.out`).replace(/'?file:[^ ]*idle[^ ]*\.out'?/, `"file:/tmp/idle-${vmm}-${n}-$i.out"`);
       lines.push(`pids=''; ready=0; t=$(date +%s%N)`);
-      lines.push(`for i in $(seq ${n}); do ${start} & pids="$pids $!"; w=0; until grep -q ready ${out} 2>/dev/null || [ $w -ge 600 ]; do sleep 0.5; w=$((w+1)); done; grep -q ready ${out} && ready=$((ready+1)); done`);
+      lines.push(`for i in $(seq ${n}); do ${start} & pids="$pids $!"; w=0; until grep -q ready ${out} 2>/dev/null || [ $w -ge 240 ]; do sleep 0.5; w=$((w+1)); done; grep -q ready ${out} && ready=$((ready+1)); done`);
       lines.push(`up=$(${ms}); sleep 3; echo "idle ${vmm} ${n} $(pss $pids) $up $ready" >>${R}`);
       lines.push('kill -KILL $pids; wait 2>/dev/null');
     }
@@ -82,7 +83,7 @@ function script(o: Options & { kernel: string; app: string; work: string }): str
     `for i in $(seq ${o.runs}); do t=$(date +%s%N); ${q(specTrue, '/dev/null')} >/dev/null 2>&1; st=$?; echo "true qemu $(${ms}) $st" >>${R}; done`,
     // The alternative to app-init: the same guest OS booted by systemd, to multi-user.target (where
     // a unit would start the app), seen on the console; then the VM is killed.
-    `for i in $(seq ${o.runs}); do t=$(date +%s%N); node ${sh(join(repoRoot, 'bin/cc-run.js'))} ${sh(o.guest)} --kernel ${sh(o.kernel)} --memory ${MEMORY_MIB}M --cmdline systemd.show_status=1 --timeout 300 >"$W/systemd-$i.log" 2>&1 & p=$!; until grep -q 'Reached target.*multi-user' "$W/systemd-$i.log" || ! kill -0 $p 2>/dev/null; do sleep 0.2; done; echo "true systemd $(${ms}) 0" >>${R}; kill -KILL $p; wait $p 2>/dev/null; done`,
+    `for i in $(seq ${o.runs}); do t=$(date +%s%N); node ${sh(join(repoRoot, 'bin/cc-run.js'))} ${sh(o.guest)} --kernel ${sh(o.kernel)} --memory ${MEMORY_MIB}M --cmdline systemd.show_status=1 --timeout 300 >"/tmp/systemd-$i.log" 2>&1 & p=$!; until grep -q 'Reached target.*multi-user' "/tmp/systemd-$i.log" || ! kill -0 $p 2>/dev/null; do sleep 0.2; done; echo "true systemd $(${ms}) 0" >>${R}; kill -KILL $p; wait $p 2>/dev/null; done`,
   );
   return `${lines.join('\n')}\n`;
 }

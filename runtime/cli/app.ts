@@ -12,7 +12,7 @@ import type { AppImage } from '../app/app-image.js';
 import { findGuestOs } from '../app/guest-os.js';
 import { applyOverrides, type Overrides } from '../app/overrides.js';
 import { encodeRunSpec } from '../app/run-spec.js';
-import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY } from './defaults.js';
+import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, withoutPciOff } from './defaults.js';
 import { hostMemory } from './host-memory.js';
 import { parseSize } from './size.js';
 
@@ -90,7 +90,8 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
     resolvConf: existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '',
     defaultHostname: randomBytes(6).toString('hex'),
   });
-  const cmdline = [guest.manifest?.cmdline ?? DEFAULT_CMDLINE, APP_CMDLINE, opts.log ? '' : 'quiet', opts.cmdline ?? ''].join(' ').replace(/\s+/g, ' ').trim();
+  const { cmdline, warning } = withoutPciOff([guest.manifest?.cmdline ?? DEFAULT_CMDLINE, APP_CMDLINE, opts.log ? '' : 'quiet', opts.cmdline ?? ''].join(' '));
+  if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
   const logFd = opts.log ? openSync(opts.log, 'w') : undefined;
 
   const vm = buildMicrovm({
