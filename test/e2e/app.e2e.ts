@@ -74,7 +74,7 @@ test.before(async () => {
   lines.push(`i=0; while ! grep -q waiting ${sh(`${t}.out`)} && [ $i -lt 240 ]; do sleep 0.5; i=$((i+1)); done`);
   lines.push(`kill -TERM $pid; wait $pid; echo $? >${sh(`${t}.status`)}`);
   writeFileSync(join(work, 'run.sh'), `${lines.join('\n')}\n`);
-  const r = await runInLab({ command: `sh -x ${sh(join(work, 'run.sh'))}`, scratchDir: work, timeoutS: 600 });
+  const r = await runInLab({ command: `sh ${sh(join(work, 'run.sh'))}`, scratchDir: work, timeoutS: 600 });
   writeFileSync(join(work, 'lab.json'), JSON.stringify(r, null, 1));
   assert.is(r.exitCode, 0, `lab run failed (${r.exitCode}):\n${r.stdout}\n${r.stderr}\n${r.consoleLog.slice(-2000)}`);
   results = new Map();
