@@ -111,10 +111,15 @@ async function inside(kernel: string, image: string, rounds: number, out: string
           '--memory', `${MEMORY_MIB}M`, '--cmdline', variant.ccRun, '--json'], variant.name),
         () => boot('qemu', qemu.command, qemu.args, variant.name),
       ];
-      for (const run of i % 2 ? pair.reverse() : pair) samples.push(await run());
+      for (const run of i % 2 ? pair.reverse() : pair) {
+        const sample = await run();
+        samples.push(sample);
+        // Written after every boot, so a run cut short still leaves its samples.
+        writeFileSync(out, JSON.stringify(samples, null, 2));
+        process.stdout.write(`${sample.vmm} ${sample.variant}: marker ${sample.markerMs?.toFixed(0) ?? '-'} ms, PSS ${sample.pssKiB ?? '-'} KiB\n`);
+      }
     }
   }
-  writeFileSync(out, JSON.stringify(samples, null, 2));
 }
 
 const median = (xs: number[]) => {
@@ -160,7 +165,8 @@ async function main(): Promise<void> {
       command: `node dist/scripts/bench-boot.js --inside ${image} --kernel ${kernel} --rounds ${rounds} --out ${samplesPath}`,
       scratchDir: dir, timeoutS: 1800, stream: true,
     });
-    if (lab.exitCode !== 0 || !existsSync(samplesPath)) throw new Error(`bench failed in ${lab.mode} (exit ${lab.exitCode}): ${lab.stderr.slice(-2000)}`);
+    if (!existsSync(samplesPath)) throw new Error(`bench failed in ${lab.mode} (exit ${lab.exitCode}): ${lab.stderr.slice(-2000)}`);
+    if (lab.exitCode !== 0) process.stderr.write(`bench-boot: the run ended with ${lab.exitCode}${lab.timedOut ? ' (timed out)' : ''}; reporting the boots it finished\n`);
     const samples = JSON.parse(readFileSync(samplesPath, 'utf8')) as BootSample[];
     const result = { mode: lab.mode, kernel, rounds, memoryMiB: MEMORY_MIB, variants: VARIANTS, samples };
     if (options.out) writeFileSync(String(options.out), JSON.stringify(result, null, 2));

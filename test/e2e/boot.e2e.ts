@@ -1,7 +1,8 @@
 // cc-run on real KVM (directly, or in the nested lab): boots the vmlinux mapped from its file,
 // mounts /dev/pmem0 with DAX as root, runs an init that writes to the root and exits 7; the
 // image is unchanged afterwards; two guests of one image run at once; a panic and a reboot end
-// the run with their statuses; SIGINT stops it cleanly; too many vCPUs is a one-line error.
+// the run with their statuses; SIGINT stops it cleanly; too many vCPUs is a one-line error; a
+// shell on the console runs what arrives on cc-run's stdin.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,9 +30,18 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
       `(${run('init=/init', 'a')}) & (${run('init=/init', 'b')}) & wait`,
       run('init=/no-such-init', 'panic'),
       run('init=/init cc.test=reboot', 'reboot'),
-      // SIGINT while the kernel boots: a clean stop with 130.
-      `node bin/cc-run.js ${image} --kernel ${kernel} --json >${dir}/sigint.out 2>${dir}/sigint.err & pid=$!; sleep 6; kill -INT $pid; wait $pid; echo $? >${dir}/sigint.rc`,
+      // SIGINT while the guest runs: a clean stop with 130.
+      `node bin/cc-run.js ${image} --kernel ${kernel} --cmdline "init=/init cc.test=sleep" --json >${dir}/sigint.out 2>${dir}/sigint.err & pid=$!`,
+      `n=0; while ! grep -q SLEEP-READY ${dir}/sigint.out && [ $n -lt 240 ]; do sleep 1; n=$((n+1)); done`,
+      `kill -INT $pid; wait $pid; echo $? >${dir}/sigint.rc`,
       `node bin/cc-run.js ${image} --kernel ${kernel} --cpus 100000 >${dir}/cpus.out 2>${dir}/cpus.err; echo $? >${dir}/cpus.rc`,
+      // Keyboard input through the UART: a shell on the console runs what arrives on stdin.
+      `keys=$(mktemp -u /tmp/cc-keys.XXXXXX); mkfifo $keys`,
+      `(node bin/cc-run.js ${image} --kernel ${kernel} --cmdline "init=/init cc.test=shell" --timeout 240 <$keys >${dir}/shell.out 2>${dir}/shell.err; echo $? >${dir}/shell.rc) &`,
+      `exec 3>$keys`,
+      `n=0; while ! grep -q SHELL-READY ${dir}/shell.out && [ $n -lt 240 ]; do sleep 1; n=$((n+1)); done`,
+      `printf 'echo STDIN-$((6*7))\\nprintf "\\\\011" | dd of=/dev/port bs=1 seek=1281 count=1\\n' >&3`,
+      'wait; exec 3>&-',
     ].join('\n');
     const lab = await runInLab({ command: script, scratchDir: dir, timeoutS: 900 });
     assert.is(lab.exitCode, 0, `lab: ${lab.stderr}\n${lab.consoleLog.slice(-2000)}`);
@@ -62,6 +72,8 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
 
     assert.is(read('sigint', 'rc').trim(), '130', read('sigint', 'err'));
     assert.is(report('sigint').stop, 'interrupted');
+    assert.is(read('shell', 'rc').trim(), '9', read('shell', 'out').slice(-2000));
+    assert.ok(read('shell', 'out').includes('STDIN-42'));
     assert.is(read('cpus', 'rc').trim(), '1');
     assert.match(read('cpus', 'err'), /^cc-run: --cpus 100000: this host's KVM allows at most \d+ vCPUs per VM/);
 

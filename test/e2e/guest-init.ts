@@ -1,5 +1,5 @@
 // The /init of the boot tests' busybox guest. `cc.test=reboot` on the kernel command line makes
-// it reboot; otherwise it prints the marker and the root mount, writes to the root and exits 7
+// it reboot, `cc.test=shell` runs a shell on the console, `cc.test=sleep` waits; otherwise it prints the marker and the root mount, writes to the root and exits 7
 // through the debug-exit port (0x501, runtime/devices/legacy/debug-exit.ts).
 export const MARKER = 'CC-E2E-MARKER userspace up';
 
@@ -9,6 +9,8 @@ export PATH=/bin
 echo "${MARKER}"
 case "$(/bin/busybox cat /proc/cmdline)" in
 *cc.test=reboot*) /bin/busybox reboot -f ;;
+*cc.test=shell*) echo "SHELL-READY"; exec /bin/busybox sh ;;
+*cc.test=sleep*) echo "SLEEP-READY"; exec /bin/busybox sleep 100000 ;;
 esac
 /bin/busybox grep " / " /proc/mounts | /bin/busybox sed 's/^/ROOT-MOUNT: /'
 echo "guest was here" > /written-by-guest && /bin/busybox sync && echo "ROOT-WRITE: ok"
