@@ -55,6 +55,30 @@ export class CacheStore {
     return final;
   }
 
+  /** Marks an entry as just used, for prune(). */
+  async touch(kind: string, name: string): Promise<void> {
+    const now = new Date();
+    await fs.utimes(this.path(kind, name), now, now).catch(() => {});
+  }
+
+  /** Keeps the `keep` most recently used entries of a kind (an entry: the files sharing a key before the first dot). */
+  async prune(kind: string, keep: number): Promise<void> {
+    const dir = path.join(this.dir, kind);
+    const entries = new Map<string, { files: string[]; used: number }>();
+    for (const file of await fs.readdir(dir).catch(() => [] as string[])) {
+      if (file.includes('.tmp-')) continue;
+      const key = file.split('.')[0]!;
+      const st = await fs.stat(path.join(dir, file)).catch(() => null);
+      if (!st) continue;
+      const entry = entries.get(key) ?? { files: [], used: 0 };
+      entry.files.push(file);
+      entry.used = Math.max(entry.used, st.mtimeMs);
+      entries.set(key, entry);
+    }
+    const old = [...entries.values()].sort((a, b) => b.used - a.used).slice(keep);
+    for (const entry of old) for (const file of entry.files) await fs.rm(path.join(dir, file), { force: true });
+  }
+
   async readJson<T>(kind: string, name: string): Promise<T | null> {
     try {
       return JSON.parse(await fs.readFile(this.path(kind, name), 'utf8')) as T;

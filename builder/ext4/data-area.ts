@@ -1,9 +1,11 @@
 // The image's data area: file bytes are written straight into the output image while the tar
-// streams, so memory holds metadata only. Each file gets a contiguous run of blocks; a block that
-// is all zeros is never written and stays a hole (unallocated, reads as zeros). Files of 2 MiB or
-// more start on a 2 MiB boundary so a DAX mapping can use huge pages; smaller files fill the gaps
-// that alignment leaves. A file that a later layer deletes or replaces is zeroed on disk and its
-// blocks are reused, so deleted bytes never remain readable in the image.
+// streams, so memory holds metadata only. Each file reserves a contiguous span of blocks; a block
+// that is all zeros is never written and stays a hole (unallocated, reads as zeros), a hole of
+// 2 MiB or more is also skipped in the span (keeping the 2 MiB phase), and what the file did not
+// use is given back when it ends. Files of 2 MiB or more start on a 2 MiB boundary so a DAX mapping
+// can use huge pages; smaller files fill the gaps that alignment leaves. A file that a later layer
+// deletes or replaces is zeroed on disk and its blocks are reused, so deleted bytes never remain
+// readable in the image.
 import { createHash, type Hash } from 'node:crypto';
 import { readSync, writeSync } from 'node:fs';
 import type { DataRef, DataStore, DataWriter } from '../tree/data-store.js';
@@ -12,21 +14,20 @@ export const BLOCK_SIZE = 4096;
 /** 2 MiB in blocks: the huge-page size DAX maps, and the image size granule. */
 export const HUGE_BLOCKS = 512;
 const ZERO_BLOCK = Buffer.alloc(BLOCK_SIZE);
+const TAIL = Buffer.alloc(BLOCK_SIZE);
 const STAGING_BYTES = 8 << 20;
 
-/** Where a file's bytes are: `start` + logical block = physical block; runs skip zero blocks. */
+/** Where a file's bytes are: runs of written blocks inside the span of blocks the file holds. */
 export class Extent implements DataRef {
   constructor(
     readonly size: number,
-    /** First physical block of the file's run (logical block 0). */
+    /** First block of the file's span. */
     readonly start: number,
-    /** [logical block, length] pairs of blocks actually written, ascending. */
+    /** Blocks in the span (written runs and the small holes between them). */
+    readonly span: number,
+    /** [logical block, length, physical block] triples of blocks actually written, ascending. */
     readonly runs: number[],
   ) {}
-
-  get blocks(): number {
-    return Math.ceil(this.size / BLOCK_SIZE);
-  }
 }
 
 export class DataAreaError extends Error {
@@ -79,19 +80,18 @@ export class DataArea implements DataStore {
 
   free(ref: DataRef): void {
     const ext = ref as Extent;
-    if (ext.blocks === 0) return;
-    for (let i = 0; i < ext.runs.length; i += 2) this.zero(ext.start + ext.runs[i]!, ext.runs[i + 1]!);
-    this.release(ext.start, ext.start + ext.blocks);
+    for (let i = 0; i < ext.runs.length; i += 3) this.zero(ext.runs[i + 2]!, ext.runs[i + 1]!);
+    if (ext.span > 0) this.release(ext.start, ext.start + ext.span);
   }
 
   read(ref: DataRef): Buffer {
     const ext = ref as Extent;
     this.flush();
     const out = Buffer.alloc(ext.size);
-    for (let i = 0; i < ext.runs.length; i += 2) {
+    for (let i = 0; i < ext.runs.length; i += 3) {
       const pos = ext.runs[i]! * BLOCK_SIZE;
       const len = Math.min(ext.runs[i + 1]! * BLOCK_SIZE, ext.size - pos);
-      readSync(this.fd, out, pos, len, (ext.start + ext.runs[i]!) * BLOCK_SIZE);
+      readSync(this.fd, out, pos, len, ext.runs[i + 2]! * BLOCK_SIZE);
     }
     return out;
   }
@@ -118,6 +118,11 @@ export class DataArea implements DataStore {
   /** Adds bytes that are not file data (metadata laid out later) to the content hash. */
   hashAlso(data: Uint8Array): void {
     this.hash.update(data);
+  }
+
+  /** A copy of the content hash so far, to derive more from without ending it. */
+  peekHash(): Hash {
+    return this.hash.copy();
   }
 
   /** The content hash of everything stored so far; later writes no longer count. */
@@ -158,7 +163,9 @@ export class DataArea implements DataStore {
     return start;
   }
 
-  private release(start: number, end: number): void {
+  /** Gives blocks back: to the cursor when they are the last ones, else as a gap. @internal */
+  release(start: number, end: number): void {
+    if (end <= start) return;
     if (end === this.cursor) {
       this.cursor = start;
       const last = this.gaps[this.gaps.length - 1];
@@ -201,12 +208,17 @@ export class DataArea implements DataStore {
 
 /** Splits one file's stream into whole blocks, skipping all-zero ones. */
 class FileWriter implements DataWriter {
-  private readonly carry = Buffer.allocUnsafe(BLOCK_SIZE);
+  /** A block split across chunks; allocated on first need (most files never split one). */
+  private carry: Buffer | null = null;
   private carryLen = 0;
   /** Next logical block to be written. */
   private lblock = 0;
   private written = 0;
   private readonly runs: number[] = [];
+  /** All-zero blocks seen since the last written one. */
+  private hole = 0;
+  /** Blocks of large holes taken out of the span (a multiple of HUGE_BLOCKS). */
+  private skipped = 0;
 
   constructor(
     private readonly area: DataArea,
@@ -219,30 +231,40 @@ class FileWriter implements DataWriter {
     if (this.written > this.size) throw new Error(`more data than the declared size (${this.size} bytes)`);
     let off = 0;
     if (this.carryLen > 0) {
+      const carry = this.carry!;
       const take = Math.min(BLOCK_SIZE - this.carryLen, chunk.length);
-      chunk.copy(this.carry, this.carryLen, 0, take);
+      chunk.copy(carry, this.carryLen, 0, take);
       this.carryLen += take;
       off = take;
-      if (this.carryLen < BLOCK_SIZE) return;
-      this.blocks(this.carry);
+      if (this.carryLen < BLOCK_SIZE && this.written < this.size) return;
+      carry.fill(0, this.carryLen);
+      this.blocks(carry);
       this.carryLen = 0;
+      if (off === chunk.length) return;
     }
     const whole = Math.floor((chunk.length - off) / BLOCK_SIZE) * BLOCK_SIZE;
     if (whole > 0) this.blocks(chunk.subarray(off, off + whole));
     off += whole;
-    if (off < chunk.length) {
-      chunk.copy(this.carry, 0, off);
-      this.carryLen = chunk.length - off;
+    if (off === chunk.length) return;
+    if (this.written === this.size) {
+      // The file's last, partial block: padded with zeros in a scratch block used only right here.
+      TAIL.fill(0);
+      chunk.copy(TAIL, 0, off);
+      this.blocks(TAIL);
+      return;
     }
+    this.carry ??= Buffer.allocUnsafe(BLOCK_SIZE);
+    chunk.copy(this.carry, 0, off);
+    this.carryLen = chunk.length - off;
   }
 
   end(): Extent {
     if (this.written !== this.size) throw new Error(`file data ends after ${this.written} of ${this.size} bytes`);
-    if (this.carryLen > 0) {
-      this.carry.fill(0, this.carryLen);
-      this.blocks(this.carry);
-    }
-    return new Extent(this.size, this.start, this.runs);
+    const n = this.runs.length;
+    const used = n === 0 ? 0 : this.runs[n - 1]! + this.runs[n - 2]! - this.start;
+    const reserved = Math.ceil(this.size / BLOCK_SIZE);
+    this.area.release(this.start + used, this.start + reserved);
+    return new Extent(this.size, this.start, used, this.runs);
   }
 
   /** Writes whole blocks, one write per run of non-zero blocks. */
@@ -250,16 +272,25 @@ class FileWriter implements DataWriter {
     const n = buf.length / BLOCK_SIZE;
     let runStart = -1;
     for (let i = 0; i <= n; i++) {
-      const zero = i === n || ZERO_BLOCK.equals(buf.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
-      if (!zero && runStart < 0) runStart = i;
+      const zero = i === n || ZERO_BLOCK.compare(buf, i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE) === 0;
+      if (!zero && runStart < 0) {
+        runStart = i;
+        // A hole of 2 MiB or more needs no space: later blocks move down by whole 2 MiB steps,
+        // so file offsets and disk blocks stay in the same phase for huge pages.
+        this.skipped += Math.floor(this.hole / HUGE_BLOCKS) * HUGE_BLOCKS;
+        this.hole = 0;
+      }
       if (zero && runStart >= 0) {
         const lb = this.lblock + runStart;
-        this.area.put(this.start + lb, buf.subarray(runStart * BLOCK_SIZE, i * BLOCK_SIZE));
-        const last = this.runs.length - 2;
-        if (last >= 0 && this.runs[last]! + this.runs[last + 1]! === lb) this.runs[last + 1]! += i - runStart;
-        else this.runs.push(lb, i - runStart);
+        const len = i - runStart;
+        const pb = this.start + lb - this.skipped;
+        this.area.put(pb, buf.subarray(runStart * BLOCK_SIZE, i * BLOCK_SIZE));
+        const last = this.runs.length - 3;
+        if (last >= 0 && this.runs[last]! + this.runs[last + 1]! === lb && this.runs[last + 2]! + this.runs[last + 1]! === pb) this.runs[last + 1]! += len;
+        else this.runs.push(lb, len, pb);
         runStart = -1;
       }
+      if (zero && i < n) this.hole++;
     }
     this.lblock += n;
   }

@@ -381,3 +381,25 @@ export const ext4_dir_entry_tail = {
   det_checksum: 8,
 } as const;
 export const EXT4_FT_DIR_CSUM = 0xde;
+
+/**
+ * Hashed directories (fs/ext4/namei.c): block 0 is a dx_root, fake "." and ".." entries (the
+ * second spanning the block) followed by dx_root_info and the dx_entry table; the other blocks are
+ * ordinary leaf blocks holding the names whose hashes fall in each entry's range.
+ */
+export const dx_root = {
+  sizeof: 32,
+  dot: 0, // fake_dirent + ".\0\0\0"
+  dotdot: 12, // fake_dirent + "..\0\0"
+  info_reserved_zero: 24,
+  info_hash_version: 28, // u8
+  info_length: 29, // u8, always 8
+  info_indirect_levels: 30, // u8
+  info_unused_flags: 31, // u8
+} as const;
+/** struct dx_countlimit: takes the place of the first dx_entry's hash. */
+export const dx_countlimit = { sizeof: 4, limit: 0, count: 2 } as const;
+export const dx_entry = { sizeof: 8, hash: 0, block: 4 } as const;
+/** struct dx_tail: after `limit` entries when metadata_csum is on. */
+export const dx_tail = { sizeof: 8, dt_reserved: 0, dt_checksum: 4 } as const;
+export const EXT4_HTREE_EOF_32BIT = 0x7fffffff;

@@ -11,6 +11,7 @@
 //   then               directory, extent-index, xattr and symlink blocks
 //   then               inode tables, block bitmaps, inode bitmaps of all groups
 //   then               free space up to the image size (a multiple of 2 MiB)
+import { createHash } from 'node:crypto';
 import { ftruncateSync, writeSync } from 'node:fs';
 import type { FileTree, Node } from '../tree/tree.js';
 import { BLOCK_SIZE, DataArea, Extent, HUGE_BLOCKS } from './data-area.js';
@@ -18,7 +19,6 @@ import {
   DX_HASH_HALF_MD4,
   EXT4_BG,
   EXT4_CRC32C_CHKSUM,
-  EXT4_FT_DIR_CSUM,
   EXT2_FLAGS,
   EXT4_DEFM,
   EXT4_DYNAMIC_REV,
@@ -40,7 +40,9 @@ import {
   EXT4_VALID_FS,
   EXT_INIT_MAX_LEN,
   S_IF,
-  ext4_dir_entry_2,
+  dx_entry,
+  dx_root,
+  dx_tail,
   ext4_dir_entry_tail,
   ext4_extent_tail,
   ext4_xattr_header,
@@ -52,6 +54,7 @@ import {
   ext4_super_block,
 } from './format.js';
 import { crc32c, crc32cU32 } from './crc32c.js';
+import { DX_TAIL_OFFSET, directoryBlocks, type DirEntry } from './directory.js';
 import { toExt4Xattrs, writeIbodyXattrs, xattrBlock, type Xattr } from './xattr.js';
 
 // ---- layout constants ----
@@ -122,7 +125,9 @@ export class Ext4Writer {
   private metaStart = 0;
   private metaBlocks: Buffer[] = [];
   /** Metadata blocks whose checksums wait for the UUID. */
-  private csumJobs: { kind: 'dir' | 'extent' | 'xattr'; block: number; ino: number }[] = [];
+  private csumJobs: { kind: 'dir' | 'dx-root' | 'extent' | 'xattr'; block: number; ino: number; count?: number }[] = [];
+  /** s_hash_seed: directory hashes need it before the UUID is known. */
+  private hashSeed = new Uint32Array(4);
   private readonly csum: boolean;
 
   constructor(
@@ -161,7 +166,9 @@ export class Ext4Writer {
     inodes[EXT4_GOOD_OLD_FIRST_INO] = lpf;
     numbers.set(lpf, EXT4_GOOD_OLD_FIRST_INO);
     let next = EXT4_GOOD_OLD_FIRST_INO + 1;
+    const seedNames = createHash('sha256');
     for (const [path, node] of tree.walk()) {
+      seedNames.update(path).update('\0');
       if (!numbers.has(node)) {
         numbers.set(node, next);
         inodes[next++] = node;
@@ -169,6 +176,8 @@ export class Ext4Writer {
       if (!paths.has(node)) paths.set(node, path);
     }
     const lastIno = next - 1;
+    const seed = this.data.peekHash().update(seedNames.digest()).digest();
+    for (let i = 0; i < 4; i++) this.hashSeed[i] = seed.readUInt32LE(i * 4);
 
     // 2. inodes and the metadata blocks they point to, into memory.
     this.metaStart = this.data.end;
@@ -197,7 +206,7 @@ export class Ext4Writer {
       const data = inodes[ino]?.data;
       if (!data) continue;
       const ext = data as Extent;
-      for (let i = 0; i < ext.runs.length; i += 2) setBits(blockBitmaps, ext.start + ext.runs[i]!, ext.start + ext.runs[i]! + ext.runs[i + 1]!);
+      for (let i = 0; i < ext.runs.length; i += 3) setBits(blockBitmaps, ext.runs[i + 2]!, ext.runs[i + 2]! + ext.runs[i + 1]!);
     }
     setBits(blockBitmaps, this.metaStart, end);
     setBits(blockBitmaps, total, groups * BLOCKS_PER_GROUP); // padding past the end of the image
@@ -265,7 +274,7 @@ export class Ext4Writer {
       freeBlocks,
       freeInodes: groups * ipg - lastIno,
       uuid,
-      hashSeed: digest.subarray(16, 32),
+      hashSeed: Buffer.from(this.hashSeed.buffer),
     });
     const block0 = Buffer.alloc(BLOCK_SIZE);
     sb.copy(block0, EXT4_SUPERBLOCK_OFFSET);
@@ -296,6 +305,13 @@ export class Ext4Writer {
         case 'dir': {
           const tail = BLOCK_SIZE - ext4_dir_entry_tail.sizeof;
           b.writeUInt32LE(crc32c(inodeSeed(job.ino), b, 0, tail), tail + ext4_dir_entry_tail.det_checksum);
+          break;
+        }
+        case 'dx-root': {
+          const end = dx_root.sizeof + job.count! * dx_entry.sizeof;
+          // ext4_dx_csum: the used part of the table, then the whole tail with its checksum still zero.
+          const c = crc32c(crc32c(inodeSeed(job.ino), b, 0, end), b, DX_TAIL_OFFSET, DX_TAIL_OFFSET + dx_tail.sizeof);
+          b.writeUInt32LE(c, DX_TAIL_OFFSET + dx_tail.dt_checksum);
           break;
         }
         case 'extent': {
@@ -387,9 +403,16 @@ export class Ext4Writer {
     switch (node.kind) {
       case 'dir': {
         type = S_IF.DIR;
-        const blocks = this.directoryBlocks(node, ino, numbers, path);
+        const parent = ino === EXT4_ROOT_INO ? EXT4_ROOT_INO : this.parents.get(node)!;
+        for (const child of node.entries!.values()) if (child.kind === 'dir') this.parents.set(child, ino);
+        const dir = directoryBlocks(ino, parent, this.dirEntries(node, numbers, path), { csum: this.csum, hashSeed: this.hashSeed });
+        const blocks = dir.blocks;
         const start = this.allocMeta(blocks);
-        for (let i = 0; i < blocks.length; i++) this.csumJobs.push({ kind: 'dir', block: start + i, ino });
+        for (let i = 0; i < blocks.length; i++) {
+          if (i === 0 && dir.indexed) this.csumJobs.push({ kind: 'dx-root', block: start, ino, count: dir.dxCount });
+          else this.csumJobs.push({ kind: 'dir', block: start + i, ino });
+        }
+        if (dir.indexed) flags |= EXT4_INODE_FLAGS.INDEX_FL;
         sectors += this.extentTree(iblock, splitRuns(0, start, blocks.length), ino) + blocks.length * (BLOCK_SIZE / 512);
         flags |= EXT4_INODE_FLAGS.EXTENTS_FL;
         size = blocks.length * BLOCK_SIZE;
@@ -404,8 +427,10 @@ export class Ext4Writer {
         const ext = node.data as Extent | null;
         const leaves: Leaf[] = [];
         if (ext) {
-          for (let i = 0; i < ext.runs.length; i += 2) leaves.push(...splitRuns(ext.runs[i]!, ext.start + ext.runs[i]!, ext.runs[i + 1]!));
-          for (let i = 1; i < ext.runs.length; i += 2) sectors += ext.runs[i]! * (BLOCK_SIZE / 512);
+          for (let i = 0; i < ext.runs.length; i += 3) {
+            leaves.push(...splitRuns(ext.runs[i]!, ext.runs[i + 2]!, ext.runs[i + 1]!));
+            sectors += ext.runs[i + 1]! * (BLOCK_SIZE / 512);
+          }
           size = ext.size;
         }
         sectors += this.extentTree(iblock, leaves, ino);
@@ -483,49 +508,15 @@ export class Ext4Writer {
     buf.writeUInt16LE(EXTRA_ISIZE, ext4_inode.i_extra_isize);
   }
 
-  /** Linear directory blocks: ".", "..", then entries in byte order. */
-  private directoryBlocks(node: Node, ino: number, numbers: Map<Node, number>, path: string): Buffer[] {
-    const blocks: Buffer[] = [];
-    // With metadata_csum each block ends in a 12-byte tail entry that holds its checksum.
-    const room = this.csum ? BLOCK_SIZE - ext4_dir_entry_tail.sizeof : BLOCK_SIZE;
-    let blk = Buffer.alloc(BLOCK_SIZE);
-    let off = 0;
-    let lastEntry = -1;
-    const seal = () => {
-      blk.writeUInt16LE(room - lastEntry, lastEntry + ext4_dir_entry_2.rec_len);
-      if (this.csum) {
-        blk.writeUInt16LE(ext4_dir_entry_tail.sizeof, room + ext4_dir_entry_tail.det_rec_len);
-        blk[room + ext4_dir_entry_tail.det_reserved_ft] = EXT4_FT_DIR_CSUM;
-      }
-      blocks.push(blk);
-    };
-    const add = (inode: number, name: Buffer, fileType: number) => {
-      const len = (ext4_dir_entry_2.sizeof + name.length + 3) & ~3;
-      if (off + len > room) {
-        seal();
-        blk = Buffer.alloc(BLOCK_SIZE);
-        off = 0;
-      }
-      blk.writeUInt32LE(inode, off + ext4_dir_entry_2.inode);
-      blk.writeUInt16LE(len, off + ext4_dir_entry_2.rec_len);
-      blk[off + ext4_dir_entry_2.name_len] = name.length;
-      blk[off + ext4_dir_entry_2.file_type] = fileType;
-      name.copy(blk, off + ext4_dir_entry_2.sizeof);
-      lastEntry = off;
-      off += len;
-    };
-    add(ino, Buffer.from('.'), EXT4_FT.DIR);
-    add(ino === EXT4_ROOT_INO ? EXT4_ROOT_INO : this.parents.get(node)!, Buffer.from('..'), EXT4_FT.DIR);
+  /** A directory's entries, named and typed, in byte order. */
+  private dirEntries(node: Node, numbers: Map<Node, number>, path: string): DirEntry[] {
     const names = [...node.entries!.keys()].sort();
-    for (const name of names) {
+    return names.map((name) => {
       const child = node.entries!.get(name)!;
       const bytes = Buffer.from(name, 'latin1');
       if (bytes.length > EXT4_NAME_LEN) throw new Ext4Error('name-too-long', `${path}/${name.slice(0, 40)}…: name is ${bytes.length} bytes (ext4 allows ${EXT4_NAME_LEN})`);
-      add(numbers.get(child)!, bytes, FILE_TYPES[child.kind]);
-    }
-    seal();
-    for (const child of node.entries!.values()) if (child.kind === 'dir') this.parents.set(child, ino);
-    return blocks;
+      return { name: bytes, ino: numbers.get(child)!, fileType: FILE_TYPES[child.kind] };
+    });
   }
 
   /** Directory to its parent's inode number, filled as parents are encoded (they come first). */

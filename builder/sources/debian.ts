@@ -82,7 +82,7 @@ async function fetchRelease(spec: DebianBaseSpec): Promise<Release> {
 }
 
 /** The tarball for a Debian base: from the cache when the suite is unchanged, else from mmdebstrap. */
-export async function debianRootfs(spec: DebianBaseSpec, cache: CacheStore, log: (line: string) => void = () => {}): Promise<DebianRootfs> {
+export async function debianRootfs(spec: DebianBaseSpec, cache: CacheStore, log: (line: string) => void = () => {}, signal?: AbortSignal): Promise<DebianRootfs> {
   const section = sectionKey(spec);
   let release: Release;
   try {
@@ -99,7 +99,7 @@ export async function debianRootfs(spec: DebianBaseSpec, cache: CacheStore, log:
   const key = cacheKey('debian-tar-v1', section, release.digest);
   const name = `${key}.tar`;
   const cached = await cache.has('debian', name);
-  if (!cached) await cache.put('debian', name, (tmp) => runMmdebstrap(spec, release.epoch, tmp, log));
+  if (!cached) await cache.put('debian', name, (tmp) => runMmdebstrap(spec, release.epoch, tmp, log, signal));
   await cache.writeJson('debian', `${section}.last.json`, { key, epoch: release.epoch });
   return { tarball: cache.path('debian', name), key, epoch: release.epoch, cached };
 }
@@ -118,9 +118,10 @@ export function mmdebstrapArgs(spec: DebianBaseSpec): string[] {
   ];
 }
 
-async function runMmdebstrap(spec: DebianBaseSpec, epoch: number, out: string, log: (line: string) => void): Promise<void> {
+async function runMmdebstrap(spec: DebianBaseSpec, epoch: number, out: string, log: (line: string) => void, signal?: AbortSignal): Promise<void> {
   const args = ['-n', '10', 'mmdebstrap', ...mmdebstrapArgs(spec)];
-  const child = spawn('nice', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) } });
+  // nice execs mmdebstrap: an abort's SIGTERM reaches mmdebstrap, which removes its temporary chroot.
+  const child = spawn('nice', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOURCE_DATE_EPOCH: String(epoch) }, ...(signal ? { signal } : {}) });
   const tail: string[] = [];
   let partial = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -137,12 +138,14 @@ async function runMmdebstrap(spec: DebianBaseSpec, epoch: number, out: string, l
   const [status] = await Promise.all([
     new Promise<number | 'missing'>((resolve) => {
       child.on('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ENOENT' ? 'missing' : -1));
+      child.stdout.on('error', () => {});
       child.on('close', (code) => resolve(code ?? -1));
     }),
     new Promise<void>((resolve, reject) => file.on('close', resolve).on('error', reject)),
   ]);
   if (status === 'missing') throw new DebianError('mmdebstrap-missing', 'mmdebstrap is not installed', 'run ./scripts/install-deps.sh (apt-get install mmdebstrap)');
   if (status === 0) return;
+  signal?.throwIfAborted();
   const missing = tail.map((l) => /Unable to locate package (\S+)/.exec(l)?.[1]).filter(Boolean);
   if (missing.length) {
     throw new DebianError('unknown-package', `${spec.suite} has no package ${missing.join(', ')}`, 'check base.debian.packages; `apt-cache policy NAME` shows what a suite has');

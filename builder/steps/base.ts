@@ -22,7 +22,7 @@ export async function base(ctx: BuildContext): Promise<void> {
     ctx.root = new RootView(index, new Overlay(ctx.epoch));
     return;
   }
-  const rootfs = await debianRootfs(spec, ctx.cache, ctx.log);
+  const rootfs = await debianRootfs(spec, ctx.cache, ctx.log, ctx.signal);
   const source = debianRootfsSource(rootfs, spec);
   for await (const layer of source.layers()) ctx.baseLayers.push(layer);
   const indexName = `${rootfs.key}.index.json`;

@@ -8,7 +8,8 @@ export type BuildErrorKind =
   | 'no-install-section' // systemd.enable on a unit without [Install]
   | 'no-systemd' // systemd settings on a tree without systemd
   | 'bad-kernel' // kernel.vmlinux is not an ELF file
-  | 'output'; // the output folder cannot be written
+  | 'output' // the output folder cannot be written
+  | 'aborted'; // Ctrl-C or SIGTERM
 
 export class BuildError extends Error {
   override name = 'BuildError';

@@ -10,6 +10,9 @@ import { buildImage } from '../convert.js';
 import type { BuildContext } from './context.js';
 import { copyOut, sha256File } from './digest.js';
 
+/** Images kept in the cache, most recently used first: each is a full copy of an output. */
+const IMAGES_KEPT = 8;
+
 /** The image writer's compiled code: a change to it must not reuse images it wrote before. */
 async function writerVersion(): Promise<string> {
   const hash = createHash('sha256');
@@ -28,6 +31,7 @@ export async function image(ctx: BuildContext): Promise<void> {
   const meta = await ctx.cache.readJson<{ sha256: string; size: number }>('images', `${key}.json`);
   if (meta && (await ctx.cache.has('images', `${key}.ext4`))) {
     await copyOut(ctx.cache.path('images', `${key}.ext4`), staged);
+    await ctx.cache.touch('images', `${key}.ext4`);
     ctx.image = { staged, ...meta, cached: true };
     return;
   }
@@ -41,4 +45,5 @@ export async function image(ctx: BuildContext): Promise<void> {
   ctx.image = { staged, sha256: await sha256File(staged), size: st.size, cached: false };
   await ctx.cache.put('images', `${key}.ext4`, (tmp) => copyOut(staged, tmp));
   await ctx.cache.writeJson('images', `${key}.json`, { sha256: ctx.image.sha256, size: ctx.image.size });
+  await ctx.cache.prune('images', IMAGES_KEPT);
 }

@@ -86,6 +86,9 @@ export async function buildRecipe(recipe: Recipe, options: BuildOptions = {}): P
       // The CLI prints the error once, as one line; the task list only marks the step that failed.
       { renderer: options.renderer ?? 'silent', fallbackRenderer: 'simple', exitOnError: true, rendererOptions: { showErrorMessage: false } } as never,
     ).run();
+  } catch (e) {
+    if (options.signal?.aborted) throw new BuildError('aborted', 'interrupted', undefined, { cause: e });
+    throw e;
   } finally {
     await ctx.closeBase?.();
     await fs.rm(staging, { recursive: true, force: true });

@@ -19,6 +19,7 @@ test('a recipe typo: exit 1, one line with file:line:col and the suggestion, no 
   assert.is(r.status, 1);
   assert.is(r.stderr, 'cc-build: test/fixtures/recipes/typo-key.yaml:5:5: unknown setting "pakages" in base.debian (did you mean "packages"?)\n');
   assert.not.ok(fs.existsSync(path.join(out, 'o')));
+  fs.rmSync(out, { recursive: true, force: true });
 });
 
 test('a missing recipe names it', () => {
