@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Ext4ReadError, Ext4Reader } from '../../../runtime/app/ext4-reader.js';
@@ -85,6 +86,21 @@ test('missing paths, directories and non-ext4 files give typed errors', () => {
   }
   writeFileSync(join(dir, 'plain.bin'), Buffer.alloc(4096));
   assert.throws(() => Ext4Reader.open(join(dir, 'plain.bin')), (e: unknown) => e instanceof Ext4ReadError && e.kind === 'not-ext4');
+});
+
+test('an image from cc-build convert (hashed directories from our own writer) reads back', () => {
+  const tar = join(dir, 'tree.tar');
+  execFileSync('tar', ['-C', tree, '-cf', tar, '.']);
+  const out = join(dir, 'converted.ext4');
+  execFileSync('node', [join(dirname(fileURLToPath(import.meta.url)), '../../../../bin/cc-build.js'), 'convert', `tar:${tar}`, '-o', out], { stdio: 'ignore' });
+  const r = Ext4Reader.open(out);
+  try {
+    for (const i of [0, 299, 599]) assert.is(r.readFile(`/many/entry-number-${i}`).toString(), `${i}\n`);
+    assert.ok(r.readFile('/big.bin').equals(big));
+    assert.is(r.readFile('/absolute-link').toString(), 'root:x:0:0:root:/root:/bin/sh\n');
+  } finally {
+    r.close();
+  }
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
