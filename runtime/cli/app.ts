@@ -94,6 +94,7 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
   const logFd = opts.log ? openSync(opts.log, 'w') : undefined;
 
+  let stderrBytes = 0;
   const vm = buildMicrovm({
     kernelPath: kernel,
     imagePath: guest.image,
@@ -101,7 +102,13 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
     memory,
     cmdline,
     extraPmem: [{ path: image }, { label: 'run spec', bytes: encodeRunSpec(spec) }],
-    appStreams: { onStdout: (b) => process.stdout.write(b), onStderr: (b) => process.stderr.write(b) },
+    appStreams: {
+      onStdout: (b) => process.stdout.write(b),
+      onStderr: (b) => {
+        stderrBytes += b.length;
+        process.stderr.write(b);
+      },
+    },
     onConsole: (b) => logFd !== undefined && writeSync(logFd, b),
     onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
   });
@@ -149,6 +156,11 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   const appEnded = ['exit-port', 'interrupted', 'timeout'].includes(result.reason);
   // Any other end (panic, crash, reboot) is the runtime's failure: 125, never the app's 126 or 127.
   const exitStatus = appEnded ? exitStatusFor(result) : APP_RUNTIME_ERROR;
+  // app-init failed before the app's stderr existed (no COM2/COM3 in the kernel, say): its message
+  // is on the hidden console.
+  if (result.reason === 'exit-port' && exitStatus === APP_RUNTIME_ERROR && stderrBytes === 0 && !opts.log) {
+    for (const l of result.lastLines.filter((x) => x.startsWith('cc-run: '))) process.stderr.write(`${l}\n`);
+  }
   if (!appEnded) {
     process.stderr.write(`cc-run: the guest stopped before the app finished (${result.panicked ? 'kernel panic' : result.reason})${opts.log ? `; kernel log in ${opts.log}` : '; rerun with --log FILE to see the kernel log'}\n`);
     for (const l of result.lastLines.slice(-5)) process.stderr.write(`  | ${l}\n`);
