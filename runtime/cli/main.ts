@@ -9,6 +9,8 @@ import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
 import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { parseSize } from './size.js';
+import { readAppImage } from '../app/app-image.js';
+import { APP_ONLY_OPTIONS, APP_RUNTIME_ERROR, runApp, type AppOptions } from './app.js';
 
 /** performance.now() counts from process start: the report's times are from there. */
 const moduleReadyMs = performance.now();
@@ -46,7 +48,7 @@ export interface RunReport {
   vcpuErrors?: string[];
 }
 
-function fail(e: unknown, debug: boolean): never {
+function fail(e: unknown, debug: boolean, status: number = EXIT_STATUS.VMM_ERROR): never {
   const err = e as Error & { hint?: string };
   const line = err instanceof VmmError || err.name.endsWith('Error')
     ? `cc-run: ${err.message}${err.hint ? ` (${err.hint})` : ''}`
@@ -55,8 +57,10 @@ function fail(e: unknown, debug: boolean): never {
   if (debug) {
     for (let c: unknown = e; c; c = (c as Error).cause) process.stderr.write(`  ${(c as Error).stack ?? String(c)}\n`);
   }
-  process.exit(EXIT_STATUS.VMM_ERROR);
+  process.exit(status);
 }
+
+
 
 async function run(image: string, opts: Options): Promise<number> {
   checkExt4Image(image);
@@ -145,7 +149,7 @@ async function run(image: string, opts: Options): Promise<number> {
 
 const cli = cac('cc-run');
 cli
-  .command('<image>', 'Boot an ext4 image (root on /dev/pmem0, DAX) with a vmlinux on KVM')
+  .command('<image>', 'Boot an ext4 image (root on /dev/pmem0, DAX) with a vmlinux on KVM, or run an app image like docker run')
   .option('--kernel <vmlinux>', 'Uncompressed kernel ELF (default: from IMAGE.json beside the image)')
   .option('--cpus <n>', `vCPUs (default: ${DEFAULT_CPUS})`)
   .option('--memory <size>', `RAM, like 256M or 1G (default: ${DEFAULT_MEMORY})`)
@@ -154,13 +158,37 @@ cli
   .option('--json', 'Print a run report as JSON on stderr at exit')
   .option('--pass-ctrl-c', 'Send Ctrl-C to the guest; Ctrl-] stops the VM instead')
   .option('--debug', 'Print the cause chain of an error')
+  .option('--guest <image>', 'App images: the guest OS image (default: $CC_GUEST, out/guest.ext4)')
+  .option('--log <file>', 'App images: write the kernel log (serial console) to this file')
+  .option('--entrypoint <cmd>', 'App images: replace the entrypoint (and drop the image\'s cmd)')
+  .option('-e, --env <key=value>', 'App images: set an environment variable (repeatable; KEY alone takes the host\'s value)')
+  .option('--env-file <file>', 'App images: read KEY=VALUE lines (repeatable)')
+  .option('-w, --workdir <dir>', 'App images: working directory')
+  .option('-u, --user <user[:group]>', 'App images: user and group, by name (from the image) or id')
+  .option('--name <name>', 'App images: the guest\'s hostname')
+  .option('-t, --tty', 'App images: run the app on a terminal (stdout and stderr together, window size passed on)')
+  .option('-i, --interactive', 'App images: with -t, send your keys to the app (Ctrl-C included)')
+  .option('--stop-timeout <seconds>', 'App images: grace period after SIGTERM before the VM stops (default 10)')
   .example('cc-run out/minimal.ext4')
-  .example('cc-run app.ext4 --kernel vmlinux --memory 512M --cpus 2 --cmdline init=/init --json')
-  .action(async (image: string, opts: Options) => {
+  .example('cc-run os.ext4 --kernel vmlinux --memory 512M --cpus 2 --cmdline init=/init --json')
+  .example('cc-run app.ext4 -e GREETING=hi -w /srv -u nobody -- sh -c \'echo $GREETING\'')
+  .action(async (image: string, opts: Options & AppOptions) => {
+    let appMode = false;
     try {
+      checkExt4Image(image);
+      const app = readAppImage(image);
+      if (app) {
+        appMode = true;
+        process.exit(await runApp(image, app, opts));
+      }
+      const appOnly = APP_ONLY_OPTIONS.filter((o) => opts[o] !== undefined);
+      if (appOnly.length || opts['--']?.length) {
+        throw new ConfigError('no-image', `${image}: not an app image (no /.cc/image.json), so ${opts['--']?.length ? 'a command after --' : `--${appOnly[0]}`} does not apply`,
+          'an image from cc-build convert runs as an app; this one boots as an OS image: cc-run IMAGE [--kernel VMLINUX] [--cmdline init=…]');
+      }
       process.exit(await run(image, opts));
     } catch (e) {
-      fail(e, opts.debug === true);
+      fail(e, opts.debug === true, appMode ? APP_RUNTIME_ERROR : EXIT_STATUS.VMM_ERROR);
     }
   });
 cli.help((sections) => [
@@ -175,6 +203,12 @@ cli.help((sections) => [
       `  ${EXIT_STATUS.GUEST_PANIC}  the guest kernel panicked`,
       `  ${EXIT_STATUS.GUEST_CRASH}  the guest crashed (triple fault, emulation failure)`,
       `  ${EXIT_STATUS.INTERRUPTED}  stopped by Ctrl-C, SIGINT or SIGTERM`,
+      '',
+      '  App images (from cc-build convert), as docker run:',
+      "  N    the app's exit status (143 when SIGTERM ended it)",
+      `  ${APP_RUNTIME_ERROR}  cc-run or the guest failed (no guest OS image, unknown user, kernel panic)`,
+      '  126  the entrypoint is not executable',
+      '  127  the entrypoint does not exist',
     ].join('\n'),
   },
 ]);

@@ -17,9 +17,10 @@ import {
 import { MPTABLE_MAX_CPUS, writeMptable } from '../arch/x86_64/mptable.js';
 import { setupLint, setupPvhRegs, writeBootGdt } from '../arch/x86_64/regs.js';
 import { ConsoleTap } from './console-tap.js';
-import { createSerial } from './device-manager.js';
+import { createAppSerials, createSerial } from './device-manager.js';
+import { ByteRing } from './byte-ring.js';
 import { checkVcpuCount, openKvm } from './kvm-checks.js';
-import { mapMemory, planMemory, type MemoryPlan } from './memory-map.js';
+import { extraPmemSize, mapMemory, planMemory, type ExtraPmem, type MemoryPlan } from './memory-map.js';
 import { createSharedBuffers, SharedState, type ExitCounter } from './shared-state.js';
 import type { StopInfo, StopReason } from './stop.js';
 import type { VcpuWorkerData } from './vcpu-worker.js';
@@ -37,6 +38,10 @@ export interface MicrovmConfig {
   onConsole?: (bytes: Uint8Array) => void;
   /** Receives warnings (a vmlinux segment that had to be copied). */
   onWarning?: (message: string) => void;
+  /** Further pmem regions after the image, in order (/dev/pmem1, …): a file mapped privately, or bytes. */
+  extraPmem?: ({ path: string } | { label: string; bytes: Uint8Array })[];
+  /** App runs: two more UARTs, COM2 (ttyS1) for the app's stdout, COM3 (ttyS2) for its stderr. */
+  appStreams?: { onStdout: (bytes: Uint8Array) => void; onStderr: (bytes: Uint8Array) => void };
 }
 
 export interface MicrovmResult extends StopInfo {
@@ -61,7 +66,13 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     const imageFd = openSync(config.imagePath, fsc.O_RDONLY);
     undo.push(() => closeSync(imageFd));
     const imageSize = fstatSync(imageFd).size;
-    const plan = planMemory(config.memory, kernel, imageSize);
+    const extra: ExtraPmem[] = (config.extraPmem ?? []).map((p) => {
+      if ('bytes' in p) return p;
+      const fd = openSync(p.path, fsc.O_RDONLY);
+      undo.push(() => closeSync(fd));
+      return { label: p.path, fd, size: fstatSync(fd).size };
+    });
+    const plan = planMemory(config.memory, kernel, imageSize, extra.map(extraPmemSize));
     plan.warnings.forEach((w) => config.onWarning?.(w));
 
     const kvm = openKvm();
@@ -78,7 +89,7 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     vm.createIrqchip();
     vm.createPit2(KVM_PIT_SPEAKER_DUMMY);
 
-    const { memory } = mapMemory(plan, vm, kernelFd, imageFd, imageSize, config.imagePath);
+    const { memory } = mapMemory(plan, vm, kernelFd, imageFd, imageSize, config.imagePath, extra);
     undo.push(() => memory.close());
 
     const cmdline = new Cmdline().push(config.cmdline);
@@ -114,6 +125,8 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
 export class Microvm {
   private readonly shared: SharedState;
   private readonly serial: Serial8250;
+  private readonly appSerials?: { com2: Serial8250; com3: Serial8250 };
+  private readonly appRings?: { stdout: ByteRing; stderr: ByteRing };
   private readonly exited: Promise<void>[];
   private readonly vcpuErrors: string[] = [];
   private readonly vcpuStates: string[] = [];
@@ -130,8 +143,12 @@ export class Microvm {
     private readonly config: MicrovmConfig,
     private readonly undo: (() => void)[],
   ) {
-    this.shared = new SharedState(createSharedBuffers(vcpus.length));
-    this.serial = createSerial(this.shared, (gsi, level) => vm.irqLine(gsi, level));
+    this.shared = new SharedState(createSharedBuffers(vcpus.length, config.appStreams !== undefined));
+    const irqLine = (gsi: number, level: boolean) => vm.irqLine(gsi, level);
+    this.serial = createSerial(this.shared, irqLine);
+    this.appSerials = createAppSerials(this.shared, irqLine);
+    const app = this.shared.buffers.app;
+    if (app) this.appRings = { stdout: new ByteRing(app.stdout), stderr: new ByteRing(app.stderr) };
     this.exited = threads.map((t) => new Promise((resolve) => t.once('exit', () => resolve())));
   }
 
@@ -161,12 +178,23 @@ export class Microvm {
     this.serial.enqueueInput(bytes);
   }
 
+  /** Queues bytes on an app run's UART input: COM2 (the app's terminal or app-init's requests) or COM3. */
+  sendAppInput(uart: 'com2' | 'com3', bytes: Uint8Array): void {
+    this.appSerials?.[uart].enqueueInput(bytes);
+  }
+
   /** Asks the VM to stop (timeout, Ctrl-C); the first reason wins. */
   stop(reason: StopReason): void {
     this.shared.requestStop(reason);
   }
 
   private pumpConsole(): void {
+    if (this.appRings) {
+      const out = this.appRings.stdout.drain();
+      if (out.length) this.config.appStreams!.onStdout(out);
+      const err = this.appRings.stderr.drain();
+      if (err.length) this.config.appStreams!.onStderr(err);
+    }
     const bytes = this.shared.drainConsole();
     if (bytes.length === 0) return;
     this.tap!.feed(bytes);

@@ -30,6 +30,8 @@ export interface MemoryPlan {
   ram: Range[];
   segments: SegmentPlan[];
   pmem: Range;
+  /** Further pmem regions after the root image, in order (/dev/pmem1, /dev/pmem2, …). */
+  extraPmem: Range[];
   e820: MemmapEntry[];
   warnings: string[];
 }
@@ -47,8 +49,19 @@ function subtract(range: Range, holes: Range[]): Range[] {
   return out;
 }
 
-/** Where everything goes for `memory` bytes of RAM, this kernel and an image of `imageSize` bytes. */
-export function planMemory(memory: number, kernel: VmlinuxInfo, imageSize: number): MemoryPlan {
+/** A pmem region of `size` bytes at or after `from`, 2 MiB-aligned, never inside the MMIO hole. */
+function placePmem(from: number, size: number): Range {
+  const pmemSize = alignUp(size, PMEM_ALIGN);
+  let gpa = alignUp(from, PMEM_ALIGN);
+  if (gpa < MMIO_GAP_END && gpa + pmemSize > MMIO_GAP_START) gpa = MMIO_GAP_END;
+  return { gpa, size: pmemSize };
+}
+
+/**
+ * Where everything goes for `memory` bytes of RAM, this kernel, an image of `imageSize` bytes
+ * and further pmem regions of `extraPmemSizes` bytes (the kernel numbers them in address order).
+ */
+export function planMemory(memory: number, kernel: VmlinuxInfo, imageSize: number, extraPmemSizes: number[] = []): MemoryPlan {
   const lowRam = Math.min(memory, MMIO_GAP_START);
   const highRam = memory - lowRam;
   const needed = alignUp(kernel.kernelEnd + MIN_FREE_RAM, MiB);
@@ -75,17 +88,26 @@ export function planMemory(memory: number, kernel: VmlinuxInfo, imageSize: numbe
     ...subtract({ gpa: 0, size: lowRam }, segments.filter((s) => s.mapped)),
     ...(highRam > 0 ? [{ gpa: MMIO_GAP_END, size: highRam }] : []),
   ];
-  const pmemSize = alignUp(imageSize, PMEM_ALIGN);
-  let pmemStart = alignUp(highRam > 0 ? MMIO_GAP_END + highRam : lowRam, PMEM_ALIGN);
-  if (pmemStart < MMIO_GAP_END && pmemStart + pmemSize > MMIO_GAP_START) pmemStart = MMIO_GAP_END;
-  const pmem = { gpa: pmemStart, size: pmemSize };
+  const pmem = placePmem(highRam > 0 ? MMIO_GAP_END + highRam : lowRam, imageSize);
+  const extraPmem: Range[] = [];
+  for (const size of extraPmemSizes) {
+    const last = extraPmem.at(-1) ?? pmem;
+    extraPmem.push(placePmem(last.gpa + last.size, size));
+  }
   const e820: MemmapEntry[] = [
     { addr: 0, size: EBDA_START, type: E820_TYPE.RAM },
     { addr: HIMEM_START, size: lowRam - HIMEM_START, type: E820_TYPE.RAM },
     ...(highRam > 0 ? [{ addr: MMIO_GAP_END, size: highRam, type: E820_TYPE.RAM }] : []),
-    { addr: pmem.gpa, size: pmem.size, type: E820_TYPE.PRAM },
+    ...[pmem, ...extraPmem].map((r) => ({ addr: r.gpa, size: r.size, type: E820_TYPE.PRAM })),
   ];
-  return { ram, segments, pmem, e820, warnings };
+  return { ram, segments, pmem, extraPmem, e820, warnings };
+}
+
+/** A pmem region after the root image: a file mapped privately, or bytes in anonymous memory. */
+export type ExtraPmem = { label: string; fd: number; size: number } | { label: string; bytes: Uint8Array };
+
+export function extraPmemSize(p: ExtraPmem): number {
+  return 'bytes' in p ? p.bytes.length : p.size;
 }
 
 export interface MappedMemory {
@@ -97,7 +119,9 @@ export interface MappedMemory {
  * Maps the plan: anonymous RAM, each mapped segment privately from the vmlinux fd, the image
  * privately and without reservation; registers one KVM slot per region. Files are only read.
  */
-export function mapMemory(plan: MemoryPlan, vm: VmFd, kernelFd: number, imageFd: number, imageSize: number, imagePath: string): MappedMemory {
+export function mapMemory(
+  plan: MemoryPlan, vm: VmFd, kernelFd: number, imageFd: number, imageSize: number, imagePath: string, extra: ExtraPmem[] = [],
+): MappedMemory {
   const memory = new MmapMemory();
   const ramTop = Math.max(...plan.ram.map((r) => r.gpa + r.size));
   // One reservation for all RAM; slots are windows into it, so the holes under the kernel cost nothing.
@@ -122,6 +146,12 @@ export function mapMemory(plan: MemoryPlan, vm: VmFd, kernelFd: number, imageFd:
   }
   const pmemHost = memory.mapFile(imageFd, 0, imageSize, plan.pmem.size);
   memory.addRegion({ kind: 'pmem', gpa: plan.pmem.gpa, size: plan.pmem.size, host: pmemHost, label: imagePath });
+  extra.forEach((p, i) => {
+    const r = plan.extraPmem[i]!;
+    const host = 'bytes' in p ? memory.allocateAnonymous(r.size) : memory.mapFile(p.fd, 0, p.size, r.size);
+    memory.addRegion({ kind: 'pmem', gpa: r.gpa, size: r.size, host, label: p.label });
+    if ('bytes' in p) memory.write(r.gpa, p.bytes);
+  });
   memory.regions.forEach((r, slot) =>
     vm.setUserMemoryRegion({ slot, flags: 0, guestPhysAddr: r.gpa, memorySize: r.size, userspaceAddr: r.host }),
   );

@@ -4,6 +4,7 @@ import { STOP_REASONS, type StopReason } from './stop.js';
 import { createSerialState, type SerialState } from '../devices/legacy/serial8250.js';
 import { createCmosState, type CmosState } from '../devices/legacy/cmos-rtc.js';
 import { createPciHostState, type PciHostState } from '../devices/legacy/pci-host.js';
+import { createByteRing, type ByteRingState } from './byte-ring.js';
 
 // Control cells.
 const STOP = 0; // index into STOP_REASONS, 0 while running
@@ -26,6 +27,16 @@ export const EXIT_COUNTERS = [
 export type ExitCounter = (typeof EXIT_COUNTERS)[number];
 const COUNTER_INDEX = Object.fromEntries(EXIT_COUNTERS.map((k, i) => [k, i])) as Record<ExitCounter, number>;
 
+/** An app run's extra UARTs (COM2: stdout and control input, COM3: stderr) and their streams. */
+export interface AppStreamBuffers {
+  com2: SerialState;
+  com3: SerialState;
+  stdout: ByteRingState;
+  stderr: ByteRingState;
+  /** Per GSI, a bit per UART that drives it (COM1 and COM3 share GSI 4). */
+  irqLevels: SharedArrayBuffer;
+}
+
 export interface SharedBuffers {
   control: SharedArrayBuffer;
   console: SharedArrayBuffer;
@@ -34,9 +45,10 @@ export interface SharedBuffers {
   cmos: CmosState;
   pciHost: PciHostState;
   cpus: number;
+  app?: AppStreamBuffers;
 }
 
-export function createSharedBuffers(cpus: number): SharedBuffers {
+export function createSharedBuffers(cpus: number, appStreams = false): SharedBuffers {
   return {
     control: new SharedArrayBuffer((TID_BASE + cpus) * 4),
     console: new SharedArrayBuffer(CONSOLE_RING),
@@ -45,6 +57,17 @@ export function createSharedBuffers(cpus: number): SharedBuffers {
     cmos: createCmosState(),
     pciHost: createPciHostState(),
     cpus,
+    ...(appStreams
+      ? {
+        app: {
+          com2: createSerialState(),
+          com3: createSerialState(),
+          stdout: createByteRing(),
+          stderr: createByteRing(),
+          irqLevels: new SharedArrayBuffer(16 * 4),
+        },
+      }
+      : {}),
   };
 }
 
@@ -85,6 +108,11 @@ export class SharedState {
     }
     this.ring[written % CONSOLE_RING] = byte;
     Atomics.store(this.control, CONSOLE_WRITTEN, written + 1);
+    Atomics.notify(this.control, CONSOLE_WRITTEN);
+  }
+
+  /** Wakes the main thread's waitForConsole (output on another stream). */
+  wakeMain(): void {
     Atomics.notify(this.control, CONSOLE_WRITTEN);
   }
 
