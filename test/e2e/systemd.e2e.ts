@@ -1,6 +1,7 @@
-// A systemd image from cc-build (recipes/minimal.yaml) boots under cc-run to the serial getty that
-// multi-user.target starts: the image and kernel come from its build manifest (CC_SYSTEMD_IMAGE =
-// path/to/minimal.ext4 with minimal.json beside it). SIGINT then stops the VM cleanly.
+// A systemd image from cc-build boots under cc-run to the serial getty that multi-user.target
+// starts: recipes/minimal.yaml built here as a user would (or CC_SYSTEMD_IMAGE = path/to/NAME.ext4
+// with NAME.json beside it); image and kernel come from its build manifest. SIGINT then stops the
+// VM cleanly.
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -8,18 +9,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runInLab } from '../../scripts/kvm-lab.js';
 import { manifestPathFor, manifestRelative, readManifest } from '../../runtime/cli/defaults.js';
+import { ccBuild, ROOT } from '../helpers/recipe-build.js';
 
 test('a cc-build systemd image reaches its login prompt on ttyS0', async () => {
-  const image = process.env.CC_SYSTEMD_IMAGE;
-  if (!image || !existsSync(image)) {
-    console.log('skipped: set CC_SYSTEMD_IMAGE to a cc-build image (with its NAME.json beside it)');
-    return;
-  }
-  const found = readManifest(image);
-  assert.ok(found?.manifest.kernel, `${manifestPathFor(image)} names no kernel`);
   // The lab sees the host's / but not its /tmp: the run's files go to a shared scratch folder.
   const dir = mkdtempSync(join(tmpdir(), 'cc-e2e-systemd-'));
   try {
+    let image = process.env.CC_SYSTEMD_IMAGE;
+    if (!image) {
+      const built = ccBuild(join(ROOT, 'recipes/minimal.yaml'), '-o', join(dir, 'built'));
+      assert.is(built.status, 0, built.stderr);
+      image = join(dir, 'built', 'minimal.ext4');
+    }
+    assert.ok(existsSync(image), `${image}: no such image`);
+    const found = readManifest(image);
+    assert.ok(found?.manifest.kernel, `${manifestPathFor(image)} names no kernel`);
     copyFileSync(image, join(dir, basename(image)));
     copyFileSync(found!.path, join(dir, basename(found!.path)));
     copyFileSync(manifestRelative(found!.path, found!.manifest.kernel!.path), join(dir, found!.manifest.kernel!.path));
