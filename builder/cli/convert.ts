@@ -7,7 +7,7 @@ import { DEFAULT_SOURCE_OPTIONS, openSource, transports } from '../sources/index
 import type { ImageRunConfig } from '../../manifest/image-manifest.js';
 import { report } from './errors.js';
 import { helpSection } from './help.js';
-import { parseSize } from './size.js';
+import { sizeFlag } from './size.js';
 
 interface ConvertFlags {
   output?: string;
@@ -48,8 +48,8 @@ export function registerConvert(cli: CAC): void {
         if (flags.size !== undefined && flags.free !== undefined) {
           throw Object.assign(new Error('convert: --size and --free exclude each other'), { hint: '--size fixes the image size; --free sizes it from the content' });
         }
-        const sizeBytes = flags.size !== undefined ? parseSize(flags.size, '--size') : undefined;
-        const freeBytes = flags.free !== undefined ? parseSize(flags.free, '--free') : undefined;
+        const sizeBytes = flags.size !== undefined ? sizeFlag(flags.size, '--size') : undefined;
+        const freeBytes = flags.free !== undefined ? sizeFlag(flags.free, '--free') : undefined;
         const result = await runConvert(sourceRef, flags.output, { sizeBytes, freeBytes, quiet: !!flags.json, aciStore: flags.aciStore });
         if (flags.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         else process.stdout.write(`${result.path}: ${(result.sizeBytes / 2 ** 20).toFixed(0)} MiB, ${result.usedInodes} inodes, uuid ${result.uuid}\n`);

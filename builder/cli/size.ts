@@ -1,8 +1,8 @@
-// Parses sizes as users write them: 512M, 2G, 1.5GiB, 4096 (bytes). Units are powers of 1024.
-const UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+// A size flag of cc-build (`--size`, `--free`), with the one-line error the CLI prints.
+import { parseSize } from '../../manifest/size.js';
 
-export function parseSize(text: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(String(text).trim());
-  if (!m) throw Object.assign(new Error(`${flag} ${text}: not a size`), { hint: 'write e.g. 512M, 2G or 1.5GiB' });
-  return Math.ceil(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!);
+export function sizeFlag(text: string, flag: string): number {
+  const bytes = parseSize(text);
+  if (bytes === undefined) throw Object.assign(new Error(`${flag} ${text}: not a size`), { hint: 'write e.g. 512M, 2G or 1.5GiB' });
+  return bytes;
 }

@@ -3,6 +3,7 @@
 // so parse → JSON → parse round-trips.
 import path from 'node:path';
 import { isMap, isScalar, isSeq, type Node } from 'yaml';
+import { formatSize, parseSize } from '../../manifest/size.js';
 
 export interface ValueContext {
   /** The recipe's folder: relative host paths resolve against it. */
@@ -59,24 +60,16 @@ export const boolean: Parse<boolean> = (node, cx) => {
   return value;
 };
 
-const SIZE_UNITS: Record<string, number> = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
-
 /** Bytes, from a number or `64M`, `1.5G`, `512MiB` (binary units, as QEMU reads them). */
 export const size: Parse<number> = (node, cx) => {
   const value = scalarValue(node, cx, 'a size');
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  const m = typeof value === 'string' ? /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(value.trim()) : null;
-  if (!m) throw cx.fail(`${JSON.stringify(value)} is not a size`, 'write a number of bytes or a size such as 64M or 1G');
-  return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!);
+  const bytes = typeof value === 'string' ? parseSize(value) : undefined;
+  if (bytes === undefined) throw cx.fail(`${JSON.stringify(value)} is not a size`, 'write a number of bytes or a size such as 64M or 1G');
+  return bytes;
 };
 
-/** The inverse of `size`: the largest unit that divides the byte count exactly (`128M`). */
-export function formatSize(bytes: number): string {
-  for (const unit of ['T', 'G', 'M', 'K'] as const) {
-    if (bytes > 0 && bytes % SIZE_UNITS[unit]! === 0) return `${bytes / SIZE_UNITS[unit]!}${unit}`;
-  }
-  return String(bytes);
-}
+export { formatSize };
 
 export function list<T>(item: Parse<T>): Parse<T[]> {
   return (node, cx) => {

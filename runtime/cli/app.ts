@@ -14,7 +14,7 @@ import { applyOverrides, type Overrides } from '../app/overrides.js';
 import { encodeRunSpec } from '../app/run-spec.js';
 import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, withoutPciOff } from './defaults.js';
 import { hostMemory } from './host-memory.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../../manifest/size.js';
 
 /** What app-init needs on the kernel command line, after the guest OS's own words (later ones win). */
 export const APP_CMDLINE = 'init=/usr/lib/cc/app-init ro 8250.nr_uarts=3';
@@ -76,7 +76,7 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   if (!Number.isInteger(cpus) || cpus < 1) throw new ConfigError('bad-cpus', `--cpus ${opts.cpus}: not a positive whole number`);
   const memoryText = opts.memory ?? guest.manifest?.defaults.memory ?? DEFAULT_MEMORY;
   const memory = parseSize(memoryText);
-  if (memory === undefined) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
+  if (!memory) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
   const stopTimeout = Number(opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S);
   const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
   if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);

@@ -8,7 +8,7 @@ import { checkExt4Image } from '../vmm/image-check.js';
 import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
 import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../../manifest/size.js';
 import { readAppImage } from '../app/app-image.js';
 import { APP_ONLY_OPTIONS, APP_RUNTIME_ERROR, runApp, type AppOptions } from './app.js';
 
@@ -72,7 +72,7 @@ async function run(image: string, opts: Options): Promise<number> {
   if (!Number.isInteger(cpus) || cpus < 1) throw new ConfigError('bad-cpus', `--cpus ${opts.cpus}: not a positive whole number`);
   const memoryText = opts.memory ?? found?.manifest.defaults.memory ?? DEFAULT_MEMORY;
   const memory = parseSize(memoryText);
-  if (memory === undefined) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
+  if (!memory) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
   const { cmdline, warning } = withoutPciOff([found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' '));
   if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
   const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
