@@ -12,9 +12,8 @@ import type { AppImage } from '../app/app-image.js';
 import { findGuestOs } from '../app/guest-os.js';
 import { applyOverrides, type Overrides } from '../app/overrides.js';
 import { encodeRunSpec } from '../app/run-spec.js';
-import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, withoutPciOff } from './defaults.js';
+import { DEFAULT_CMDLINE, resolveMachine, withoutPciOff } from './defaults.js';
 import { hostMemory } from './host-memory.js';
-import { parseSize } from '../../manifest/size.js';
 
 /** What app-init needs on the kernel command line, after the guest OS's own words (later ones win). */
 export const APP_CMDLINE = 'init=/usr/lib/cc/app-init ro 8250.nr_uarts=3';
@@ -69,17 +68,11 @@ export function overridesFrom(opts: AppOptions): Overrides {
 
 export async function runApp(image: string, app: AppImage, opts: AppOptions): Promise<number> {
   const guest = findGuestOs(opts.guest);
-  const kernel = opts.kernel ?? guest.kernel;
-  if (!kernel) throw new ConfigError('no-kernel', `${guest.image}: no kernel given and no guest.json beside it names one`, 'pass --kernel path/to/vmlinux');
-  if (!existsSync(kernel)) throw new ConfigError('no-kernel', `${kernel}: no such kernel`);
-  const cpus = Number(opts.cpus ?? guest.manifest?.defaults.cpus ?? DEFAULT_CPUS);
-  if (!Number.isInteger(cpus) || cpus < 1) throw new ConfigError('bad-cpus', `--cpus ${opts.cpus}: not a positive whole number`);
-  const memoryText = opts.memory ?? guest.manifest?.defaults.memory ?? DEFAULT_MEMORY;
-  const memory = parseSize(memoryText);
-  if (!memory) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
+  const { kernel, cpus, memory, timeout } = resolveMachine(opts, {
+    ...(guest.manifest ? { defaults: guest.manifest.defaults } : {}),
+    ...(guest.kernel ? { kernel: guest.kernel } : {}),
+  }, `${guest.image}: no kernel given and no guest.json beside it names one`);
   const stopTimeout = Number(opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT_S);
-  const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);
   if (opts.interactive && !opts.tty) {
     throw new ConfigError('bad-size', '-i without -t is not supported yet (the app\'s stdin would never see an end)', 'use -it for an interactive terminal');
   }

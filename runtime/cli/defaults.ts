@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, parse, resolve } from 'node:path';
 import type { BuildManifest } from '../../manifest/image-manifest.js';
+import { parseSize } from '../../manifest/size.js';
 import { ConfigError } from '../vmm/errors.js';
 
 /**
@@ -51,4 +52,37 @@ export function withoutPciOff(cmdline: string): { cmdline: string; warning?: str
     cmdline: kept.join(' '),
     warning: 'dropped pci=off from the kernel command line: with it Linux never registers the e820 pmem region, so /dev/pmem0 would not exist',
   };
+}
+
+/** What a run boots: the flags first, then the build manifest's defaults, then ours. */
+export interface MachineFlags {
+  kernel?: string;
+  cpus?: number | string;
+  memory?: string;
+  timeout?: number | string;
+}
+
+export interface Machine {
+  kernel: string;
+  cpus: number;
+  memory: number;
+  timeout?: number;
+}
+
+/**
+ * Checks the flags and fills what they leave out from `manifest` (kernel given as a path already
+ * resolved against it). `noKernel` is the message when neither names a kernel.
+ */
+export function resolveMachine(flags: MachineFlags, manifest: { defaults?: BuildManifest['defaults']; kernel?: string } | undefined, noKernel: string): Machine {
+  const kernel = flags.kernel ?? manifest?.kernel;
+  if (!kernel) throw new ConfigError('no-kernel', noKernel, 'pass --kernel path/to/vmlinux');
+  if (!existsSync(kernel)) throw new ConfigError('no-kernel', `${kernel}: no such kernel`);
+  const cpus = Number(flags.cpus ?? manifest?.defaults?.cpus ?? DEFAULT_CPUS);
+  if (!Number.isInteger(cpus) || cpus < 1) throw new ConfigError('bad-cpus', `--cpus ${flags.cpus}: not a positive whole number`);
+  const memoryText = flags.memory ?? manifest?.defaults?.memory ?? DEFAULT_MEMORY;
+  const memory = parseSize(memoryText);
+  if (!memory) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
+  const timeout = flags.timeout === undefined ? undefined : Number(flags.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${flags.timeout}: not a positive number of seconds`);
+  return { kernel, cpus, memory, ...(timeout !== undefined ? { timeout } : {}) };
 }

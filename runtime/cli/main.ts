@@ -1,14 +1,12 @@
 // cc-run: boots an ext4 image on KVM with the TypeScript VMM.
 import { cac } from 'cac';
-import { existsSync } from 'node:fs';
 import { exitNow } from '../sys/libc.js';
 import { buildMicrovm, type MicrovmResult } from '../vmm/builder.js';
 import { ConfigError, VmmError } from '../vmm/errors.js';
 import { checkExt4Image } from '../vmm/image-check.js';
 import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
-import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, withoutPciOff } from './defaults.js';
+import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, resolveMachine, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
-import { parseSize } from '../../manifest/size.js';
 import { readAppImage } from '../app/app-image.js';
 import { APP_ONLY_OPTIONS, APP_RUNTIME_ERROR, runApp, type AppOptions } from './app.js';
 
@@ -65,18 +63,12 @@ function fail(e: unknown, debug: boolean, status: number = EXIT_STATUS.VMM_ERROR
 async function run(image: string, opts: Options): Promise<number> {
   checkExt4Image(image);
   const found = readManifest(image);
-  const kernel = opts.kernel ?? (found?.manifest.kernel ? manifestRelative(found.path, found.manifest.kernel.path) : undefined);
-  if (!kernel) throw new ConfigError('no-kernel', `${image}: no kernel given and no build manifest beside it names one`, 'pass --kernel path/to/vmlinux');
-  if (!existsSync(kernel)) throw new ConfigError('no-kernel', `${kernel}: no such kernel`);
-  const cpus = Number(opts.cpus ?? found?.manifest.defaults.cpus ?? DEFAULT_CPUS);
-  if (!Number.isInteger(cpus) || cpus < 1) throw new ConfigError('bad-cpus', `--cpus ${opts.cpus}: not a positive whole number`);
-  const memoryText = opts.memory ?? found?.manifest.defaults.memory ?? DEFAULT_MEMORY;
-  const memory = parseSize(memoryText);
-  if (!memory) throw new ConfigError('bad-size', `--memory ${memoryText}: not a size`, 'write it like 256M or 1G');
+  const { kernel, cpus, memory, timeout } = resolveMachine(opts, found && {
+    defaults: found.manifest.defaults,
+    ...(found.manifest.kernel ? { kernel: manifestRelative(found.path, found.manifest.kernel.path) } : {}),
+  }, `${image}: no kernel given and no build manifest beside it names one`);
   const { cmdline, warning } = withoutPciOff([found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' '));
   if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
-  const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${opts.timeout}: not a positive number of seconds`);
 
   const vm = buildMicrovm({
     kernelPath: kernel,
