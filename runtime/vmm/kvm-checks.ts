@@ -1,5 +1,6 @@
 // Opening /dev/kvm with the checks and the messages a user needs: the policy the thin kvm/ layer leaves out.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kvm, KVM_DEVICE } from '../kvm/system.js';
 import { SysError } from '../sys/libc.js';
 import { Cap, KVM_API_VERSION } from '../uapi/kvm.js';
@@ -7,11 +8,23 @@ import { KvmError } from './errors.js';
 
 const LAB_HINT = 'on a machine without it, run cc-run inside the nested lab: scripts/kvm-lab.ts (see LAB.md)';
 
+/**
+ * True when /dev/kvm comes from kvm_pvm alone (KVM without VT-x/AMD-V, as in some cloud VMs): it
+ * runs only PVM-enabled guest kernels, and a standard vmlinux dies early in an emulation failure.
+ */
+export function kvmIsPvmOnly(sysModule = '/sys/module'): boolean {
+  return existsSync(join(sysModule, 'kvm_pvm')) && !existsSync(join(sysModule, 'kvm_intel')) && !existsSync(join(sysModule, 'kvm_amd'));
+}
+
 /** Opens /dev/kvm and checks the API version and the capabilities cc-run uses. */
-export function openKvm(path = KVM_DEVICE): Kvm {
+export function openKvm(path = KVM_DEVICE, sysModule = '/sys/module'): Kvm {
   if (!existsSync(path)) {
     throw new KvmError('no-kvm', `${path} does not exist: this machine offers no hardware virtualization to Linux`,
       `enable VT-x/AMD-V in the firmware, load kvm_intel or kvm_amd, or in a VM turn on nested virtualization; ${LAB_HINT}`);
+  }
+  if (kvmIsPvmOnly(sysModule)) {
+    throw new KvmError('no-kvm', `${path} is kvm_pvm (KVM without VT-x/AMD-V): it runs only PVM-enabled guest kernels, not a standard vmlinux`,
+      `use a machine with hardware virtualization, or ${LAB_HINT}`);
   }
   let kvm: Kvm;
   try {
