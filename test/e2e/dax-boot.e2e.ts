@@ -25,7 +25,7 @@ $bb reboot -f
 `;
 
 test('the guest mounts the image from virtio-pmem with dax=always and writes privately', async () => {
-  const VMLINUX = await guestKernel();
+  const vmlinux = await guestKernel();
   const big = Buffer.alloc(4 << 20);
   for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
   const tarball = await packTar([
@@ -43,7 +43,7 @@ test('the guest mounts the image from virtio-pmem with dax=always and writes pri
     'qemu-system-x86_64',
     [
       ...['-machine', 'q35', '-cpu', 'max', '-m', '512M,slots=2,maxmem=2G', '-nographic', '-no-reboot'],
-      ...['-kernel', VMLINUX],
+      ...['-kernel', vmlinux],
       ...['-object', `memory-backend-file,id=pm0,share=off,mem-path=${image},size=${statSync(image).size}`],
       ...['-device', 'virtio-pmem-pci,memdev=pm0,id=pmem0'],
       ...['-append', 'console=ttyS0 root=/dev/pmem0 rootfstype=ext4 rootflags=dax=always ro init=/sbin/init panic=-1'],

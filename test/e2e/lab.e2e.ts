@@ -112,7 +112,7 @@ test('the command gets the caller cwd, env and NO_COLOR; its exit status, stdout
 });
 
 test('QEMU -accel kvm boots the guest vmlinux with an ext4 root on virtio-pmem (dax) and on virtio-blk', async () => {
-  const VMLINUX = await guestKernel();
+  const vmlinux = await guestKernel();
   const image = makeBusyboxExt4({
     image: join(work, 'root.ext4'),
     init: [
@@ -127,7 +127,7 @@ test('QEMU -accel kvm boots the guest vmlinux with an ext4 root on virtio-pmem (
   const sha = (): string => createHash('sha256').update(readFileSync(image)).digest('hex');
   const before = sha();
   const boot = (kind: 'pmem' | 'virtio-blk'): string =>
-    `echo "== ${kind}"; timeout 240 ${qemuGuestShellLine(qemuGuestArgv({ vmlinux: VMLINUX, image, root: kind, cmdline: 'init=/init quiet' }))}`;
+    `echo "== ${kind}"; timeout 240 ${qemuGuestShellLine(qemuGuestArgv({ vmlinux, image, root: kind, cmdline: 'init=/init quiet' }))}`;
   const r = await runInLab({ command: `${boot('pmem')} && ${boot('virtio-blk')}`, timeoutS: 540 });
   expectOk(r);
   const [pmem, blk] = r.stdout.split('== virtio-blk');
