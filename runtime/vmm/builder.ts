@@ -92,7 +92,9 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     const { memory } = mapMemory(plan, vm, kernelFd, imageFd, imageSize, config.imagePath, extra);
     undo.push(() => memory.close());
 
-    const cmdline = new Cmdline().push(config.cmdline);
+    // The guest gets no ACPI tables (the MP table describes the CPUs and interrupts): acpi=off spares
+    // it the RSDP scan and its error line. First, so a user's own acpi= later on the line wins.
+    const cmdline = new Cmdline().push('acpi=off').push(config.cmdline);
     if (plan.e820.length > MEMMAP_MAX_ENTRIES) throw new RangeError('too many memory map entries');
     writeBootGdt(memory);
     writeMptable(memory, MPTABLE_START, config.cpus);
