@@ -15,21 +15,25 @@ test('a cc-build systemd image reaches its login prompt on ttyS0', async () => {
   // The lab sees the host's / but not its /tmp: the run's files go to a shared scratch folder.
   const dir = mkdtempSync(join(tmpdir(), 'cc-e2e-systemd-'));
   try {
-    let image = process.env.CC_SYSTEMD_IMAGE;
-    if (!image) {
-      const built = ccBuild(join(ROOT, 'recipes/minimal.yaml'), '-o', join(dir, 'built'));
+    // Built straight into the scratch folder; a given image is copied there with its manifest and kernel.
+    const given = process.env.CC_SYSTEMD_IMAGE;
+    let image = join(dir, 'minimal.ext4');
+    if (given) {
+      assert.ok(existsSync(given), `${given}: no such image`);
+      const found = readManifest(given);
+      assert.ok(found?.manifest.kernel, `${manifestPathFor(given)} names no kernel`);
+      image = join(dir, basename(given));
+      copyFileSync(given, image);
+      copyFileSync(found!.path, join(dir, basename(found!.path)));
+      copyFileSync(manifestRelative(found!.path, found!.manifest.kernel!.path), join(dir, found!.manifest.kernel!.path));
+    } else {
+      const built = ccBuild(join(ROOT, 'recipes/minimal.yaml'), '-o', dir);
       assert.is(built.status, 0, built.stderr);
-      image = join(dir, 'built', 'minimal.ext4');
+      assert.ok(readManifest(image)?.manifest.kernel, `${manifestPathFor(image)} names no kernel`);
     }
-    assert.ok(existsSync(image), `${image}: no such image`);
-    const found = readManifest(image);
-    assert.ok(found?.manifest.kernel, `${manifestPathFor(image)} names no kernel`);
-    copyFileSync(image, join(dir, basename(image)));
-    copyFileSync(found!.path, join(dir, basename(found!.path)));
-    copyFileSync(manifestRelative(found!.path, found!.manifest.kernel!.path), join(dir, found!.manifest.kernel!.path));
     const out = join(dir, 'console');
     const script = [
-      `node bin/cc-run.js ${join(dir, basename(image))} --timeout 900 --json >${out} 2>${dir}/err & pid=$!`,
+      `node bin/cc-run.js ${image} --timeout 900 --json >${out} 2>${dir}/err & pid=$!`,
       `while kill -0 $pid 2>/dev/null && ! grep -q ' login: *$' ${out}; do sleep 1; done`,
       `kill -INT $pid; wait $pid; echo $? >${dir}/rc`,
     ].join('\n');
