@@ -4,10 +4,11 @@
 // cc-run runs directly where /dev/kvm is backed by VMX/SVM, in the nested-KVM lab everywhere else.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hostHasKvm, runInLab } from './kvm-lab.js';
+import { hostHasKvm } from './kvm-lab.js';
+import { bootToLogin } from './lib/boot-to-login.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = join(ROOT, 'out');
@@ -28,27 +29,17 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 const before = sha256(IMAGE);
 const where = hostHasKvm() ? 'on this host\'s /dev/kvm' : 'in the nested-KVM lab (no hardware-backed /dev/kvm here)';
 step(`cc-run out/minimal.ext4 ${where}, until the login prompt`);
-const consoleLog = join(OUT, 'demo-console.log');
-const report = join(OUT, 'demo-report.json');
-// The guest runs until getty prints its prompt; then Ctrl-C's signal stops it (cc-run exits 130).
-const script = [
-  `node bin/cc-run.js ${IMAGE} --timeout 900 --json >${consoleLog} 2>${report} & pid=$!`,
-  `while kill -0 $pid 2>/dev/null && ! grep -q ' login: *$' ${consoleLog}; do sleep 0.2; done`,
-  `kill -INT $pid 2>/dev/null; wait $pid; echo "cc-run exit status: $?"`,
-].join('\n');
-const run = await runInLab({ command: script, scratchDir: OUT, cwd: ROOT, timeoutS: 1500 });
-const console_ = existsSync(consoleLog) ? readFileSync(consoleLog, 'utf8') : '';
-console.log(console_.split('\n').slice(-25).join('\n'));
-console.log(run.stdout.trim());
-if (run.exitCode !== 0 || !/ login: *$/m.test(console_)) {
-  console.error(`demo: the guest did not reach its login prompt (lab exit ${run.exitCode})\n${run.stderr}`);
-  if (existsSync(report)) console.error(readFileSync(report, 'utf8'));
+const boot = await bootToLogin(IMAGE, OUT, 1500);
+console.log(boot.console.split('\n').slice(-25).join('\n'));
+console.log(`cc-run exit status: ${boot.status}`);
+if (boot.lab.exitCode !== 0 || !boot.reachedLogin) {
+  console.error(`demo: the guest did not reach its login prompt (lab exit ${boot.lab.exitCode})\n${boot.lab.stderr}\n${boot.stderr}`);
   process.exit(1);
 }
 
 step('run report (cc-run --json)');
-const r = JSON.parse(readFileSync(report, 'utf8').trim().split('\n').pop()!);
-console.log(`time to first userspace output: ${r.timeToUserspaceMs} ms (${run.wallS.toFixed(1)} s wall ${where})`);
+const r = JSON.parse(boot.stderr.trim().split('\n').pop()!);
+console.log(`time to first userspace output: ${r.timeToUserspaceMs} ms (${boot.lab.wallS.toFixed(1)} s wall ${where})`);
 console.log(`VM exits: ${JSON.stringify(r.exits)}`);
 if (r.host) console.log(`cc-run host memory: ${JSON.stringify(r.host)}`);
 console.log(`image sha256 before ${before.slice(0, 16)}…, after ${sha256(IMAGE).slice(0, 16)}… (the guest wrote to a private copy)`);

@@ -2,12 +2,12 @@
 // starts: recipes/minimal.yaml built here as a user would (or CC_SYSTEMD_IMAGE = path/to/NAME.ext4
 // with NAME.json beside it); image and kernel come from its build manifest. SIGINT then stops the
 // VM cleanly.
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runInLab } from '../../scripts/kvm-lab.js';
+import { bootToLogin } from '../../scripts/lib/boot-to-login.js';
 import { manifestPathFor, manifestRelative, readManifest } from '../../runtime/cli/defaults.js';
 import { ccBuild, ROOT } from '../helpers/recipe-build.js';
 
@@ -31,17 +31,10 @@ test('a cc-build systemd image reaches its login prompt on ttyS0', async () => {
       assert.is(built.status, 0, built.stderr);
       assert.ok(readManifest(image)?.manifest.kernel, `${manifestPathFor(image)} names no kernel`);
     }
-    const out = join(dir, 'console');
-    const script = [
-      `node bin/cc-run.js ${image} --timeout 900 --json >${out} 2>${dir}/err & pid=$!`,
-      `while kill -0 $pid 2>/dev/null && ! grep -q ' login: *$' ${out}; do sleep 1; done`,
-      `kill -INT $pid; wait $pid; echo $? >${dir}/rc`,
-    ].join('\n');
-    const lab = await runInLab({ command: script, scratchDir: dir, timeoutS: 1200 });
-    assert.is(lab.exitCode, 0, lab.stderr);
-    const console_ = readFileSync(out, 'utf8');
-    assert.match(console_, / login: *$/m, console_.slice(-3000));
-    assert.is(readFileSync(join(dir, 'rc'), 'utf8').trim(), '130', readFileSync(join(dir, 'err'), 'utf8'));
+    const boot = await bootToLogin(image, dir);
+    assert.is(boot.lab.exitCode, 0, boot.lab.stderr);
+    assert.ok(boot.reachedLogin, boot.console.slice(-3000));
+    assert.is(boot.status, 130, boot.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
