@@ -32,7 +32,7 @@ step(`cc-run out/minimal.ext4 ${where}, until the login prompt`);
 const boot = await bootToLogin(IMAGE, OUT, 1500);
 console.log(boot.console.split('\n').slice(-25).join('\n'));
 console.log(`cc-run exit status: ${boot.status}`);
-if (boot.lab.exitCode !== 0 || !boot.reachedLogin) {
+if (boot.lab.exitCode !== 0 || !boot.reached) {
   console.error(`demo: the guest did not reach its login prompt (lab exit ${boot.lab.exitCode})\n${boot.lab.stderr}\n${boot.stderr}`);
   process.exit(1);
 }

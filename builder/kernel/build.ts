@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Listr, type ListrTask } from 'listr2';
 import { cacheKey, type CachedKernel, lookup, lookupRequest, publish, rememberRequest, requestKey, sha256 } from './cache.js';
 import { defaultCacheDir } from '../cache/store.js';
-import { defaultCmdline } from './cmdline.js';
+import { guestCmdline } from '../../manifest/guest-cmdline.js';
 import { compileVmlinux } from './compile.js';
 import { configure } from './configure.js';
 import { parseDotConfig } from './dotconfig.js';
@@ -41,7 +41,7 @@ export interface KernelBuild {
   configHash: string;
   /** The cache entry's key (source version + .config + compiler). */
   key: string;
-  /** Default command line for cc-run (also in meta.json). */
+  /** The command line cc-run boots it with (manifest/guest-cmdline.ts; not part of the kernel). */
   cmdline: string;
   /** True when nothing was compiled: an earlier build's result was reused. */
   cached: boolean;
@@ -96,7 +96,6 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<KernelBuildC
         c.requestKey = requestKey({
           sourceIdentity: await sourceIdentity(options.source),
           compiler: c.toolchain,
-          cmdline: defaultCmdline(),
           options: c.request!.options,
         });
         const hit = await lookupRequest(c.requestKey);
@@ -131,7 +130,7 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<KernelBuildC
             'add the missing dependencies to a fragment, or drop options that cannot be set',
           );
         }
-        c.key = cacheKey({ sourceVersion: source.version, config: c.config, compiler: c.toolchain!, cmdline: defaultCmdline() });
+        c.key = cacheKey({ sourceVersion: source.version, config: c.config, compiler: c.toolchain! });
         const hit = await lookup(c.key);
         if (hit) {
           c.result = hit;
@@ -187,7 +186,6 @@ export function kernelTasks(options: BuildKernelOptions): ListrTask<KernelBuildC
             sourceVersion: c.source!.version,
             compiler: c.toolchain!,
             fragments: c.fragments,
-            cmdline: defaultCmdline(),
             size: image.length,
             sha256: sha256(image),
             pvhEntry: c.pvhEntry!,
@@ -243,7 +241,7 @@ export function resultOf(ctx: KernelBuildContext): KernelBuild {
     configPath: ctx.result.configPath,
     configHash: meta.configHash,
     key: meta.key,
-    cmdline: meta.cmdline,
+    cmdline: guestCmdline(),
     cached: ctx.cached,
     size: meta.size,
     sha256: meta.sha256,

@@ -22,8 +22,6 @@ export interface KernelMeta {
   sourceVersion: string;
   compiler: string;
   fragments: string[];
-  /** The command line this kernel is meant to boot with under cc-run. */
-  cmdline: string;
   size: number;
   sha256: string;
   /** Physical address of the PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY). */
@@ -43,19 +41,18 @@ export function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** The entry's key. The default command line is part of it because meta.json, which records it, is immutable. */
-export function cacheKey(parts: { sourceVersion: string; config: string; compiler: string; cmdline: string }): string {
-  return sha256(JSON.stringify(['cc.kernel.v1', parts.sourceVersion, sha256(parts.config), parts.compiler, parts.cmdline])).slice(0, 32);
+/** The entry's key: what the compiled kernel depends on (its command line is not compiled in). */
+export function cacheKey(parts: { sourceVersion: string; config: string; compiler: string }): string {
+  return sha256(JSON.stringify(['cc.kernel.v2', parts.sourceVersion, sha256(parts.config), parts.compiler])).slice(0, 32);
 }
 
 /** What was asked, before Kconfig ran: the source's identity, the compiler and the requested options. */
 export function requestKey(parts: {
   sourceIdentity: string;
   compiler: string;
-  cmdline: string;
   options: readonly { name: string; value: string }[];
 }): string {
-  return sha256(JSON.stringify(['cc.kernel.request.v1', parts.sourceIdentity, parts.compiler, parts.cmdline, parts.options.map((o) => [o.name, o.value])]));
+  return sha256(JSON.stringify(['cc.kernel.request.v2', parts.sourceIdentity, parts.compiler, parts.options.map((o) => [o.name, o.value])]));
 }
 
 export async function lookup(key: string): Promise<CachedKernel | null> {

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { buildKernel } from '../kernel/build.js';
-import { DEFAULT_CMDLINE } from '../kernel/cmdline.js';
+import { GUEST_CMDLINE } from '../../manifest/guest-cmdline.js';
 import { checkVmlinux } from '../kernel/vmlinux-check.js';
 import type { BuildContext } from './context.js';
 import { copyOut, sha256File } from './digest.js';
@@ -19,7 +19,7 @@ export async function kernel(ctx: BuildContext): Promise<void> {
     await checkVmlinux(file);
     await copyOut(file, staged);
     ctx.kernel = { staged, sha256: await sha256File(staged), size: st.size, cached: true };
-    ctx.cmdline = [...DEFAULT_CMDLINE, ...recipe.cmdline];
+    ctx.cmdline = [...GUEST_CMDLINE, ...recipe.cmdline];
     return;
   }
   const built = await buildKernel({
@@ -28,5 +28,5 @@ export async function kernel(ctx: BuildContext): Promise<void> {
   });
   await copyOut(built.vmlinuxPath, staged);
   ctx.kernel = { staged, sha256: built.sha256, size: built.size, cached: built.cached, configHash: built.configHash };
-  ctx.cmdline = [...built.cmdline.split(/\s+/).filter(Boolean), ...recipe.cmdline];
+  ctx.cmdline = [...GUEST_CMDLINE, ...recipe.cmdline];
 }

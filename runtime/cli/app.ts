@@ -4,6 +4,7 @@
 // arrive on COM2 and COM3; the kernel log (COM1) goes to --log FILE or nowhere.
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { guestCmdline } from '../../manifest/guest-cmdline.js';
 import { buildMicrovm } from '../vmm/builder.js';
 import { ConfigError } from '../vmm/errors.js';
 import { exitStatusFor } from '../vmm/stop.js';
@@ -12,7 +13,7 @@ import type { AppImage } from '../app/app-image.js';
 import { findGuestOs } from '../app/guest-os.js';
 import { applyOverrides, type Overrides } from '../app/overrides.js';
 import { encodeRunSpec } from '../app/run-spec.js';
-import { DEFAULT_CMDLINE, resolveMachine, withoutPciOff } from './defaults.js';
+import { resolveMachine, withoutPciOff } from './defaults.js';
 import { hostMemory } from './host-memory.js';
 
 /** What app-init needs on the kernel command line, after the guest OS's own words (later ones win). */
@@ -83,7 +84,7 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
     resolvConf: existsSync('/etc/resolv.conf') ? readFileSync('/etc/resolv.conf', 'utf8') : '',
     defaultHostname: randomBytes(6).toString('hex'),
   });
-  const { cmdline, warning } = withoutPciOff([guest.manifest?.cmdline ?? DEFAULT_CMDLINE, APP_CMDLINE, opts.log ? '' : 'quiet', opts.cmdline ?? ''].join(' '));
+  const { cmdline, warning } = withoutPciOff([guest.manifest?.cmdline ?? guestCmdline(), APP_CMDLINE, opts.log ? '' : 'quiet', opts.cmdline ?? ''].join(' '));
   if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
   const logFd = opts.log ? openSync(opts.log, 'w') : undefined;
 

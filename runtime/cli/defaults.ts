@@ -6,11 +6,6 @@ import type { BuildManifest } from '../../manifest/image-manifest.js';
 import { parseSize } from '../../manifest/size.js';
 import { ConfigError } from '../vmm/errors.js';
 
-/**
- * Console on the first UART, root on the pmem image with DAX, reboot through the i8042, reboot on
- * panic; `quiet` because every console byte costs two VM exits (append loglevel=7 to see the boot).
- */
-export const DEFAULT_CMDLINE = 'console=ttyS0 reboot=k panic=-1 root=/dev/pmem0 rootfstype=ext4 rootflags=dax=always rw quiet';
 export const DEFAULT_MEMORY = '256M';
 export const DEFAULT_CPUS = 1;
 

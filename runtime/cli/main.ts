@@ -1,11 +1,12 @@
 // cc-run: boots an ext4 image on KVM with the TypeScript VMM.
 import { cac } from 'cac';
+import { guestCmdline } from '../../manifest/guest-cmdline.js';
 import { exitNow } from '../sys/libc.js';
 import { buildMicrovm, type MicrovmResult } from '../vmm/builder.js';
 import { ConfigError, VmmError } from '../vmm/errors.js';
 import { checkExt4Image } from '../vmm/image-check.js';
 import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
-import { DEFAULT_CMDLINE, DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, resolveMachine, withoutPciOff } from './defaults.js';
+import { DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, resolveMachine, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { readAppImage } from '../app/app-image.js';
 import { APP_ONLY_OPTIONS, APP_RUNTIME_ERROR, runApp, type AppOptions } from './app.js';
@@ -67,7 +68,7 @@ async function run(image: string, opts: Options): Promise<number> {
     defaults: found.manifest.defaults,
     ...(found.manifest.kernel ? { kernel: manifestRelative(found.path, found.manifest.kernel.path) } : {}),
   }, `${image}: no kernel given and no build manifest beside it names one`);
-  const { cmdline, warning } = withoutPciOff([found?.manifest.cmdline ?? DEFAULT_CMDLINE, opts.cmdline ?? ''].join(' '));
+  const { cmdline, warning } = withoutPciOff([found?.manifest.cmdline ?? guestCmdline(), opts.cmdline ?? ''].join(' '));
   if (warning) process.stderr.write(`cc-run: warning: ${warning}\n`);
 
   const vm = buildMicrovm({

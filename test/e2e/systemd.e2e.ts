@@ -33,7 +33,7 @@ test('a cc-build systemd image reaches its login prompt on ttyS0', async () => {
     }
     const boot = await bootToLogin(image, dir);
     assert.is(boot.lab.exitCode, 0, boot.lab.stderr);
-    assert.ok(boot.reachedLogin, boot.console.slice(-3000));
+    assert.ok(boot.reached, boot.console.slice(-3000));
     assert.is(boot.status, 130, boot.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildKernel } from '../../../builder/kernel/build.js';
 import { cacheKey, type KernelMeta, kernelsDir, lookup, publish, rememberRequest, requestKey } from '../../../builder/kernel/cache.js';
-import { defaultCmdline } from '../../../builder/kernel/cmdline.js';
 import { loadFragments, mergeFragments } from '../../../builder/kernel/fragments.js';
 import { sourceIdentity } from '../../../builder/kernel/source.js';
 import { toolchainVersion } from '../../../builder/kernel/toolchain.js';
@@ -29,17 +28,16 @@ test.after.each(async () => {
 function meta(key: string): KernelMeta {
   return {
     schema: 'cc.kernel.v1', key, configHash: 'c', sourceVersion: '6.1.0', compiler: 'gcc', fragments: ['base'],
-    cmdline: defaultCmdline(), size: 4, sha256: 's', pvhEntry: 0x1000000, buildSeconds: 1, builtAt: new Date(0).toISOString(),
+    size: 4, sha256: 's', pvhEntry: 0x1000000, buildSeconds: 1, builtAt: new Date(0).toISOString(),
   };
 }
 
-test('the key changes with the source version, the config, the compiler and the default cmdline', () => {
-  const base = { sourceVersion: '6.1.192', config: 'CONFIG_A=y\n', compiler: 'gcc 12.2.0', cmdline: 'quiet' };
+test('the key changes with the source version, the config and the compiler', () => {
+  const base = { sourceVersion: '6.1.192', config: 'CONFIG_A=y\n', compiler: 'gcc 12.2.0' };
   const key = cacheKey(base);
   assert.is.not(cacheKey({ ...base, sourceVersion: '6.1.193' }), key);
   assert.is.not(cacheKey({ ...base, config: 'CONFIG_A=n\n' }), key);
   assert.is.not(cacheKey({ ...base, compiler: 'gcc 13' }), key);
-  assert.is.not(cacheKey({ ...base, cmdline: 'quiet pci=conf1' }), key);
   assert.is(cacheKey({ ...base }), key);
 });
 
@@ -50,7 +48,7 @@ test('publish stores vmlinux, config and meta.json under the key, with nothing l
   const entry = await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k1'));
   assert.is(entry.dir, join(kernelsDir(), 'k1'));
   assert.is(await readFile(entry.vmlinuxPath, 'utf8'), 'ELF!');
-  assert.is((await lookup('k1'))!.meta.cmdline, defaultCmdline());
+  assert.equal((await lookup('k1'))!.meta.fragments, ['base']);
   assert.equal(readdirSync(kernelsDir()), ['k1']);
   // Publishing the same key again keeps the first entry (a concurrent build finished first).
   await writeFile(join(dir, 'vmlinux'), 'other');
@@ -73,7 +71,7 @@ test('a repeated request is answered from the cache at once, without a kernel so
   await writeFile(join(dir, '.config'), 'CONFIG_A=y\n');
   await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k2'));
   const identity = await sourceIdentity(undefined);
-  await rememberRequest(requestKey({ sourceIdentity: identity, compiler: await toolchainVersion(), cmdline: defaultCmdline(), options }), 'k2');
+  await rememberRequest(requestKey({ sourceIdentity: identity, compiler: await toolchainVersion(), options }), 'k2');
   const started = Date.now();
   const result = await buildKernel({ fragments: ['base', 'console'] });
   assert.ok(result.cached);

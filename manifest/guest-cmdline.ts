@@ -1,7 +1,9 @@
-// The kernel command line a tuned guest boots with under cc-run, stored in the build metadata.
-// cc-run appends its own device entries (virtio_mmio.device=…).
+// The kernel command line a guest boots with under cc-run: cc-build writes it into each build
+// manifest (with the recipe's extras), and cc-run falls back to it for an image without one. It is
+// not compiled into the kernel, so changing it never rebuilds one. cc-run adds what only it knows
+// (acpi=off: it offers no ACPI tables).
 
-export const DEFAULT_CMDLINE: readonly string[] = [
+export const GUEST_CMDLINE: readonly string[] = [
   // The one UART cc-run emulates; the kernel's log and the boot console.
   'console=ttyS0',
   // Only COM1: no probing of COM2-COM4 (the config already says so; this keeps stock kernels quiet too).
@@ -24,8 +26,14 @@ export const DEFAULT_CMDLINE: readonly string[] = [
   'rootfstype=ext4',
   'rootflags=dax=always',
   'rw',
+  // No kernel-memory accounting in cgroups. With it on, every percpu chunk carries an obj_cgroup
+  // pointer per 4-byte slot: a zeroed vmalloc array of 4 MiB on a 1-vCPU guest (2 MiB unit / 4 × 8),
+  // a fifth of a minimal systemd guest's memory. Measured (QEMU TCG, 128 MiB, minimal.yaml): 19.0 →
+  // 14.8 MiB in use after boot. The VM is the memory boundary; the guest's own cgroups still account
+  // user memory.
+  'cgroup.memory=nokmem',
 ];
 
-export function defaultCmdline(): string {
-  return DEFAULT_CMDLINE.join(' ');
+export function guestCmdline(): string {
+  return GUEST_CMDLINE.join(' ');
 }
