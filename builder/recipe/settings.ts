@@ -138,7 +138,7 @@ export const SETTINGS: readonly Setting[] = [
   setting({ key: 'memory', section: 'run', parse: v.size, dump: v.formatSize, default: 128 * 2 ** 20, help: "Guest memory cc-run gives by default." }),
   setting({ key: 'cpus', section: 'run', parse: v.integer(1, 64), default: 1, help: 'vCPUs cc-run gives by default.' }),
 
-  setting({ key: 'tuning.enabled', section: 'tuning', parse: v.boolean, default: true, help: 'Apply the guest tuning steps (masked units, volatile journal, empty machine-id, no fstab).' }),
+  setting({ key: 'tuning.enabled', section: 'tuning', parse: v.boolean, default: true, help: 'Apply the guest tuning steps (masked units, a small journal on the private root, empty machine-id, no fstab).' }),
   setting({
     key: 'tuning.strip',
     section: 'tuning',
@@ -146,7 +146,7 @@ export const SETTINGS: readonly Setting[] = [
     default: ['docs', 'locales', 'hwdb'],
     help: `What to leave out of the base: ${STRIP_GROUPS.join(', ')} (perl: perl-base, used only by package maintainer scripts); [] keeps everything.`,
   }),
-  setting({ key: 'tuning.journal-size', section: 'tuning', parse: v.size, dump: v.formatSize, default: 4 * 2 ** 20, help: "Cap of the journal, kept in memory (RuntimeMaxUse=)." }),
+  setting({ key: 'tuning.journal-size', section: 'tuning', parse: v.size, dump: v.formatSize, default: 4 * 2 ** 20, help: "Cap of the journal, kept on the root: the VM's private copy, never the image file (SystemMaxUse=)." }),
 ];
 
 export const SETTINGS_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));

@@ -156,7 +156,7 @@ test('each step shows in the image (read-only loop mount)', async () => {
     assert.not.ok(fs.existsSync(path.join(root, 'etc/systemd/system/systemd-pstore.service')), 'units the base lacks are not masked');
     assert.is(read('etc/machine-id'), '');
     assert.not.ok(fs.existsSync(path.join(root, 'etc/fstab')));
-    assert.match(read(JOURNALD_DROPIN.slice(1)), /Storage=volatile\nRuntimeMaxUse=4194304\n/);
+    assert.match(read(JOURNALD_DROPIN.slice(1)), /Storage=persistent\nSystemMaxUse=4194304\n/);
     assert.is(read('etc/hostname'), 'tiny\n');
     // no udev in the tree: the serial getty must not wait for a device unit
     const getty = read('etc/systemd/system/serial-getty@.service');
