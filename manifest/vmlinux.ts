@@ -91,8 +91,10 @@ export function parseVmlinux(image: Uint8Array): VmlinuxLayout {
 
 /** The layout of the vmlinux open at `fd`: reads the headers and notes only, a few KiB whatever the kernel's size. */
 export function readVmlinuxLayout(fd: number): VmlinuxLayout {
+  const st = fstatSync(fd);
+  if (!st.isFile()) throw new VmlinuxError('not-elf', 'is not a regular file', 'pass the uncompressed vmlinux from a kernel build');
   return readLayout({
-    size: fstatSync(fd).size,
+    size: st.size,
     read: (offset, length) => {
       const buf = new Uint8Array(length);
       let done = 0;

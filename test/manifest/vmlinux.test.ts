@@ -195,6 +195,17 @@ test('hostile headers: each is refused with a VmlinuxError naming the fault, by 
   refuses(pvhElf({ notes: above4G }), 'bad-note', /PVH entry point 0x100000000 does not fit in 32 bits/);
 });
 
+test('a folder or a device is refused before any read', () => {
+  for (const path of [dir, '/dev/null']) {
+    const fd = openSync(path, 'r');
+    try {
+      assert.throws(() => readVmlinuxLayout(fd), (e: VmlinuxError) => e.kind === 'not-elf' && /not a regular file/.test(e.message));
+    } finally {
+      closeSync(fd);
+    }
+  }
+});
+
 test('cut at every length, the file is read or refused with a VmlinuxError; never a crash or a read past its end', () => {
   const whole = pvhElf();
   const path = join(dir, 'cut');
