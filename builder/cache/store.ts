@@ -1,10 +1,12 @@
 // A content-addressed file cache: each entry is a file named by the digest of everything that
 // went into it, written to a temp file beside it and renamed, so a failed or interrupted build
-// never leaves a half entry and never changes an existing one.
-import { createHash, randomBytes } from 'node:crypto';
+// never leaves a half entry and never changes an existing one. A build killed mid-put leaves its
+// temp file; the next put() in that folder removes it (builder/cache/temp.ts).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { removeStaleTemps, tempPath } from './temp.js';
 
 /** `$CC_CACHE_DIR`, else `$XDG_CACHE_HOME/cc`, else `~/.cache/cc`. */
 export function defaultCacheDir(): string {
@@ -26,6 +28,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export class CacheStore {
+  /** Folders already swept for stale temp files by this store. */
+  private readonly swept = new Set<string>();
+
   constructor(readonly dir: string = defaultCacheDir()) {}
 
   /** Where an entry lives, e.g. `debian/<key>.tar`. */
@@ -43,8 +48,16 @@ export class CacheStore {
   /** Runs `produce(tmp)` and publishes what it wrote; on failure the temp file goes and nothing changes. */
   async put(kind: string, name: string, produce: (tmp: string) => Promise<void>): Promise<string> {
     const final = this.path(kind, name);
-    await fs.mkdir(path.dirname(final), { recursive: true });
-    const tmp = `${final}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const folder = path.dirname(final);
+    await fs.mkdir(folder, { recursive: true });
+    // Swept here rather than when the store is opened: opening is for lookups too (has, readJson),
+    // which should not list folders; temp files only appear where puts happen; and a put is about
+    // to produce a whole entry, next to which one readdir per folder and store costs nothing.
+    if (!this.swept.has(folder)) {
+      this.swept.add(folder);
+      await removeStaleTemps(folder);
+    }
+    const tmp = tempPath(final);
     try {
       await produce(tmp);
       await fs.rename(tmp, final);

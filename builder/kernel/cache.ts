@@ -1,5 +1,6 @@
 // The kernel cache: <cache dir>/kernels/ (the cache dir as builder/cache/store.ts finds it)<key>/{vmlinux,config,meta.json}, keyed by the kernel
-// source version, the merged .config and the compiler. Entries appear by one rename, complete or not at all.
+// source version, the merged .config and the compiler. Entries appear by one rename, complete or not at all;
+// publish() first removes the staging folders of builds killed while publishing (builder/cache/temp.ts).
 // A second index, requests/<request key>, maps what was asked (source, fragments, compiler) to an
 // entry, so a repeated build answers without even running Kconfig.
 import { createHash } from 'node:crypto';
@@ -7,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultCacheDir } from '../cache/store.js';
+import { removeStaleTemps, tempPath } from '../cache/temp.js';
 import { KernelError } from './error.js';
 
 export function kernelsDir(): string {
@@ -76,7 +78,8 @@ export async function lookupRequest(requestKey: string): Promise<CachedKernel | 
 export async function rememberRequest(requestKey: string, key: string): Promise<void> {
   const dir = join(kernelsDir(), 'requests');
   await mkdir(dir, { recursive: true });
-  const tmp = join(dir, `.${requestKey}.${process.pid}`);
+  await removeStaleTemps(dir);
+  const tmp = tempPath(join(dir, `.${requestKey}`));
   await writeFile(tmp, `${key}\n`);
   await rename(tmp, join(dir, requestKey));
 }
@@ -85,10 +88,12 @@ export async function rememberRequest(requestKey: string, key: string): Promise<
 export async function publish(files: { vmlinux: string; config: string }, meta: KernelMeta): Promise<CachedKernel> {
   const root = kernelsDir();
   const dir = join(root, meta.key);
-  const staging = join(root, `.tmp-${meta.key}-${process.pid}`);
+  // Hidden, so nothing that looks for <key>/vmlinux finds a half-copied one.
+  const staging = tempPath(join(root, `.${meta.key}`));
   try {
-    await rm(staging, { recursive: true, force: true });
-    await mkdir(staging, { recursive: true });
+    await mkdir(root, { recursive: true });
+    await removeStaleTemps(root); // what builds killed while publishing left: a vmlinux each
+    await mkdir(staging);
     await copyFile(files.vmlinux, join(staging, 'vmlinux'));
     await copyFile(files.config, join(staging, 'config'));
     await writeFile(join(staging, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');

@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir, realpath, rename, rm, stat } from 'node:fs/pr
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { defaultCacheDir } from '../cache/store.js';
+import { removeStaleTemps, tempPath } from '../cache/temp.js';
 import { KernelError } from './error.js';
 
 export const DEBIAN_SOURCE_PACKAGE = 'linux-source-6.1';
@@ -71,8 +72,8 @@ export async function debianSource(log: (line: string) => void = () => {}): Prom
   if (!existsSync(join(target, 'Makefile'))) {
     log(`extracting ${DEBIAN_SOURCE_TARBALL}`);
     await mkdir(parent, { recursive: true });
-    const tmp = `${target}.tmp-${process.pid}`;
-    await rm(tmp, { recursive: true, force: true });
+    await removeStaleTemps(parent); // trees half extracted by killed builds: a kernel source each
+    const tmp = tempPath(target);
     await mkdir(tmp);
     const untar = await $`tar -xf ${DEBIAN_SOURCE_TARBALL} -C ${tmp}`.nothrow().quiet();
     if (untar.exitCode !== 0) {

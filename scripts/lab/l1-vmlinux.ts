@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseVmlinux, VmlinuxError } from '../../manifest/vmlinux.js';
 import { publishCached } from './lab-cache.js';
 
 /** Payload formats a bzImage may carry, with the tool that decompresses each. */
@@ -13,28 +14,14 @@ const PAYLOADS = [
   { magic: Buffer.from([0x1f, 0x8b, 0x08]), tool: 'gzip' },
 ] as const;
 
-const PT_NOTE = 4;
-/** XEN_ELFNOTE_PHYS32_ENTRY (xen/include/public/elfnote.h): the PVH entry point QEMU needs. */
-const XEN_ELFNOTE_PHYS32_ENTRY = 18;
-
-/** True when `elf` is an x86-64 ELF with a PVH entry note. */
-export function hasPvhNote(elf: Buffer): boolean {
-  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46 || elf[4] !== 2) return false;
-  const phoff = Number(elf.readBigUInt64LE(32));
-  const phentsize = elf.readUInt16LE(54);
-  for (let i = 0; i < elf.readUInt16LE(56); i++) {
-    const ph = phoff + i * phentsize;
-    if (elf.readUInt32LE(ph) !== PT_NOTE) continue;
-    const end = Number(elf.readBigUInt64LE(ph + 8)) + Number(elf.readBigUInt64LE(ph + 32));
-    for (let n = Number(elf.readBigUInt64LE(ph + 8)); n + 12 <= end;) {
-      const namesz = elf.readUInt32LE(n);
-      const descsz = elf.readUInt32LE(n + 4);
-      const name = elf.toString('latin1', n + 12, n + 12 + namesz).replace(/\0+$/, '');
-      if (name === 'Xen' && elf.readUInt32LE(n + 8) === XEN_ELFNOTE_PHYS32_ENTRY) return true;
-      n += 12 + Math.ceil(namesz / 4) * 4 + Math.ceil(descsz / 4) * 4;
-    }
+/** True when `elf` reads as an x86-64 vmlinux with a PVH entry note; any other bytes are not a candidate. */
+export function hasPvhNote(elf: Uint8Array): boolean {
+  try {
+    return parseVmlinux(elf).pvhEntry !== undefined;
+  } catch (e) {
+    if (e instanceof VmlinuxError) return false;
+    throw e;
   }
-  return false;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The smallest file the vmlinux check accepts: an x86-64 ELF with one page-aligned PT_LOAD and
 // the PVH entry note. It stands in for a kernel where a test builds images, not kernels; the
-// options break it in one way each for the check's own tests.
-import { EM_X86_64, PT_LOAD, PT_NOTE, XEN_ELFNOTE_PHYS32_ENTRY } from '../../builder/kernel/vmlinux-check.js';
+// options break it in one way each for the check's own tests. Layout: Elf64_Ehdr, the PT_LOAD and
+// PT_NOTE program headers at 64, the PT_LOAD's bytes at 0x1000, the notes at 0x2000; 0x3000 bytes.
+import { EM_X86_64, PF_R, PF_X, PT_LOAD, PT_NOTE, XEN_ELFNOTE_PHYS32_ENTRY } from '../../manifest/vmlinux.js';
 
 export interface PvhElfOptions {
   /** Physical address of the PT_LOAD and the PVH entry point (default 16 MiB). */
@@ -27,18 +28,20 @@ export function pvhElf(opts: PvhElfOptions = {}): Buffer {
   file.writeUInt16LE(56, 54); // e_phentsize
   file.writeUInt16LE(2, 56); // e_phnum
   notes.copy(file, 0x2000);
-  const phdrs: [number, number, number, number][] = [
-    [PT_LOAD, opts.loadOffset ?? 0x1000, opts.loadPaddr ?? entry, 0x1000],
-    [PT_NOTE, 0x2000, entry + 0x1000, notes.length],
+  const phdrs: [number, number, number, number, number][] = [
+    [PT_LOAD, PF_R | PF_X, opts.loadOffset ?? 0x1000, opts.loadPaddr ?? entry, 0x1000],
+    [PT_NOTE, PF_R, 0x2000, entry + 0x1000, notes.length],
   ];
-  phdrs.forEach(([type, offset, paddr, size], i) => {
+  phdrs.forEach(([type, flags, offset, paddr, size], i) => {
     const p = 64 + i * 56;
     file.writeUInt32LE(type, p);
+    file.writeUInt32LE(flags, p + 4);
     file.writeBigUInt64LE(BigInt(offset), p + 8);
     file.writeBigUInt64LE(BigInt(paddr) + 0xffffffff80000000n, p + 16);
     file.writeBigUInt64LE(BigInt(paddr), p + 24);
     file.writeBigUInt64LE(BigInt(size), p + 32);
     file.writeBigUInt64LE(BigInt(size), p + 40);
+    file.writeBigUInt64LE(type === PT_LOAD ? 0x1000n : 4n, p + 48); // p_align
   });
   return file;
 }

@@ -10,6 +10,7 @@ import { cacheKey, type KernelMeta, kernelsDir, lookup, publish, rememberRequest
 import { loadFragments, mergeFragments } from '../../../builder/kernel/fragments.js';
 import { sourceIdentity } from '../../../builder/kernel/source.js';
 import { toolchainVersion } from '../../../builder/kernel/toolchain.js';
+import { deadPid } from '../../helpers/dead-pid.js';
 import { scratchDir } from '../../helpers/scratch.js';
 
 const saved = process.env.XDG_CACHE_HOME;
@@ -55,6 +56,27 @@ test('publish stores vmlinux, config and meta.json under the key, with nothing l
   const again = await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k1'));
   assert.is(await readFile(again.vmlinuxPath, 'utf8'), 'ELF!');
   await rm(dir, { recursive: true, force: true });
+});
+
+test('publish and rememberRequest remove the staging left by killed builds, not a running build\'s', async () => {
+  const { mkdir } = await import('node:fs/promises');
+  const requests = join(kernelsDir(), 'requests');
+  await mkdir(requests, { recursive: true });
+  const dead = deadPid();
+  const staleStaging = `.k0.tmp-${dead}-0badc0de`;
+  const liveStaging = `.k9.tmp-${process.pid}-0badc0de`;
+  for (const name of [staleStaging, liveStaging]) {
+    await mkdir(join(kernelsDir(), name));
+    await writeFile(join(kernelsDir(), name, 'vmlinux'), 'half');
+  }
+  await writeFile(join(requests, `.r0.tmp-${dead}-0badc0de`), 'k0\n');
+  const dir = scratchDir('built');
+  await writeFile(join(dir, 'vmlinux'), 'ELF!');
+  await writeFile(join(dir, '.config'), 'CONFIG_A=y\n');
+  await publish({ vmlinux: join(dir, 'vmlinux'), config: join(dir, '.config') }, meta('k3'));
+  assert.equal(readdirSync(kernelsDir()).sort(), [liveStaging, 'k3', 'requests'].sort());
+  await rememberRequest('r3', 'k3');
+  assert.equal(readdirSync(requests), ['r3']);
 });
 
 test('an entry without meta.json is not a hit', async () => {

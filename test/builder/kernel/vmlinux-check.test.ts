@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert';
 import { $ } from 'zx';
 import { kernelsDir } from '../../../builder/kernel/cache.js';
 import { KernelError } from '../../../builder/kernel/error.js';
-import { checkVmlinux, XEN_ELFNOTE_PHYS32_ENTRY } from '../../../builder/kernel/vmlinux-check.js';
+import { VmlinuxError, XEN_ELFNOTE_PHYS32_ENTRY } from '../../../manifest/vmlinux.js';
+import { checkVmlinux } from '../../../builder/kernel/vmlinux-check.js';
 import { elfNote, pvhElf } from '../../helpers/pvh-elf.js';
 import { rejection } from '../../helpers/rejection.js';
 import { scratchDir } from '../../helpers/scratch.js';
@@ -19,12 +20,13 @@ async function fileWith(bytes: Buffer): Promise<string> {
   return path;
 }
 
-async function fails(bytes: Buffer, message: RegExp): Promise<void> {
+async function fails(bytes: Buffer, message: RegExp): Promise<KernelError> {
   const path = await fileWith(bytes);
   const error = await rejection(checkVmlinux(path), KernelError);
   assert.is(error.kind, 'vmlinux-invalid');
   assert.match(error.message, message);
   assert.ok(error.message.startsWith(path));
+  return error;
 }
 
 test('a well-formed ELF passes and yields the PVH entry', async () => {
@@ -39,7 +41,17 @@ test('no PVH note, misaligned PT_LOAD, wrong machine, not ELF: each fails naming
   await fails(pvhElf({ loadOffset: 0x1200 }), /PT_LOAD #0 has p_offset 0x1200/);
   await fails(pvhElf({ loadPaddr: 0x1000010 }), /p_paddr 0x1000010/);
   await fails(pvhElf({ machine: 3 }), /not x86-64/);
-  await fails(Buffer.from('#!/bin/sh\n'), /not an ELF file|truncated/);
+  await fails(Buffer.from('#!/bin/sh\n'), /not an ELF file/);
+});
+
+test('a file the shared reader refuses: the reader\'s error is the cause, its hint passed on', async () => {
+  const cut = await fails(pvhElf().subarray(0, 0x1800), /truncated: PT_LOAD #0 .* past the end of the file/);
+  assert.instance(cut.cause, VmlinuxError);
+  const bz = Buffer.alloc(0x400);
+  bz.write('HdrS', 0x202, 'latin1');
+  const error = await fails(bz, /compressed bzImage/);
+  assert.match(error.hint ?? '', /extract-vmlinux/);
+  assert.is((error.cause as VmlinuxError).kind, 'bzimage');
 });
 
 test('a real vmlinux: the PVH note is there and every PT_LOAD is page-aligned', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LoaderError, readVmlinux } from '../../../runtime/loader/elf.js';
+import { VmlinuxError } from '../../../manifest/vmlinux.js';
 import { tinyVmlinux } from '../../fixtures/tiny-vmlinux.js';
 
 function withFile(bytes: Uint8Array, f: (fd: number, path: string) => void): void {
@@ -49,6 +50,24 @@ test('no PVH note: says which option builds one', () => {
   new DataView(b.buffer).setUint32(0x408, 17, true);
   withFile(b, (fd, path) => {
     assert.throws(() => readVmlinux(fd, path), (e: LoaderError) => e.kind === 'no-pvh-entry' && /CONFIG_PVH/.test(e.hint ?? ''));
+  });
+});
+
+test('the shared reader\'s refusals keep the loader\'s kinds, name the file and carry the cause', () => {
+  const b = tinyVmlinux();
+  const v = new DataView(b.buffer);
+  v.setUint16(18, 183, true); // e_machine: AArch64
+  withFile(b, (fd, path) => {
+    assert.throws(() => readVmlinux(fd, path), (e: LoaderError) => e.kind === 'wrong-arch'
+      && e.message.startsWith(`${path}: e_machine 183`) && e.cause instanceof VmlinuxError && e.cause.kind === 'wrong-machine');
+  });
+  withFile(tinyVmlinux().subarray(0, 0x1800), (fd, path) => {
+    assert.throws(() => readVmlinux(fd, path), (e: LoaderError) => e.kind === 'too-small' && /PT_LOAD #0 .* past the end of the file/.test(e.message));
+  });
+  const notes = tinyVmlinux();
+  new DataView(notes.buffer).setUint32(0x404, 0xfffffffd, true); // n_descsz
+  withFile(notes, (fd, path) => {
+    assert.throws(() => readVmlinux(fd, path), (e: LoaderError) => e.kind === 'malformed' && /n_descsz 0xfffffffd/.test(e.message));
   });
 });
 

@@ -10,7 +10,6 @@ import * as assert from 'uvu/assert';
 import * as io from '../../../runtime/kvm/ioctls.js';
 import * as K from '../../../runtime/uapi/kvm.js';
 import { boot_e820_entry, E820_TYPE } from '../../../runtime/uapi/bootparam.js';
-import { Elf64_Ehdr, Elf64_Nhdr, Elf64_Phdr } from '../../../runtime/uapi/elf.js';
 import { HVM_START_INFO_SIZES, hvm_memmap_table_entry, hvm_modlist_entry, hvm_start_info } from '../../../runtime/uapi/start_info.js';
 import * as MP from '../../../runtime/uapi/mpspec.js';
 
@@ -31,9 +30,6 @@ const STRUCTS: Record<string, [StructType, string[]]> = {
   kvm_signal_mask: [K.kvm_signal_mask, ['len']],
   kvm_run: [K.kvm_run, ['request_interrupt_window', 'immediate_exit', 'exit_reason', 'if_flag', 'cr8', 'apic_base', 'kvm_valid_regs']],
   boot_e820_entry: [boot_e820_entry, ['addr', 'size', 'type']],
-  Elf64_Ehdr: [Elf64_Ehdr, ['e_type', 'e_machine', 'e_entry', 'e_phoff', 'e_phentsize', 'e_phnum']],
-  Elf64_Phdr: [Elf64_Phdr, ['p_type', 'p_offset', 'p_paddr', 'p_filesz', 'p_memsz']],
-  Elf64_Nhdr: [Elf64_Nhdr, ['n_namesz', 'n_descsz', 'n_type']],
 };
 
 /** C expression → our value. */
@@ -106,14 +102,13 @@ function cProgram(): string {
   const lines: string[] = [];
   const emit = (name: string, expr: string) => lines.push(`  printf("\\"%s\\": %llu,\\n", "${name}", (unsigned long long)(${expr}));`);
   for (const [name, [, fields]] of Object.entries(STRUCTS)) {
-    const tag = name.startsWith('Elf') ? name : `struct ${name}`;
-    emit(`sizeof ${name}`, `sizeof(${tag})`);
-    for (const f of fields) emit(`${name}.${f}`, `offsetof(${tag}, ${f})`);
+    emit(`sizeof ${name}`, `sizeof(struct ${name})`);
+    for (const f of fields) emit(`${name}.${f}`, `offsetof(struct ${name}, ${f})`);
   }
   for (const expr of Object.keys(RUN_OFFSETS)) emit(expr, expr);
   for (const name of Object.keys(CONSTANTS)) emit(name, name);
   return [
-    '#include <stdio.h>', '#include <stddef.h>', '#include <elf.h>', '#include <linux/kvm.h>', '#include <asm/bootparam.h>',
+    '#include <stdio.h>', '#include <stddef.h>', '#include <linux/kvm.h>', '#include <asm/bootparam.h>',
     '#define E820_TYPE_RAM 1', '#define E820_TYPE_RESERVED 2',
     'int main(void) {', '  printf("{\\n");', ...lines, '  printf("\\"end\\": 0}\\n");', '  return 0;', '}',
   ].join('\n');
