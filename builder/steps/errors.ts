@@ -9,6 +9,7 @@ export type BuildErrorKind =
   | 'no-install-section' // systemd.enable on a unit without [Install]
   | 'no-systemd' // systemd settings on a tree without systemd
   | 'bad-kernel' // kernel.vmlinux is not an ELF file
+  | 'image-too-small' // image.size cannot hold the tree
   | 'output' // the output folder cannot be written
   | 'aborted'; // Ctrl-C or SIGTERM
 

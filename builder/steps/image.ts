@@ -7,8 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheKey } from '../cache/store.js';
 import { buildImage } from '../convert.js';
+import { BuilderError } from '../errors.js';
 import type { BuildContext } from './context.js';
 import { copyOut, sha256File } from './digest.js';
+import { BuildError } from './errors.js';
 
 /** Images kept in the cache, most recently used first: each is a full copy of an output. */
 const IMAGES_KEPT = 8;
@@ -40,6 +42,12 @@ export async function image(ctx: BuildContext): Promise<void> {
       ctx.log(`applying ${layer.name}`);
       await tree.applyLayer(layer, { signal });
     }
+  }).catch((e: unknown) => {
+    // The writer's hint speaks of cc-build convert's --size; a recipe says image.size.
+    if (e instanceof BuilderError && e.kind === 'too-large') {
+      throw new BuildError('image-too-small', `image.size: ${e.message}`, 'raise image.size, or leave it out: the image is then sized to fit, plus image.free', { cause: e });
+    }
+    throw e;
   });
   const st = await fs.stat(staged);
   ctx.image = { staged, sha256: await sha256File(staged), size: st.size, cached: false };

@@ -217,8 +217,8 @@ test('a missing files: source fails naming it, nothing written', async () => {
   await failsCleanly(RECIPE.replace('source: hello.sh', 'source: nope.sh'), 'missing-file', /files: \/usr\/local\/bin\/hello: cannot read .*nope\.sh \(ENOENT\)/);
 });
 
-test('an image size too small fails, nothing written', async () => {
-  await failsCleanly(RECIPE.replace('free: 4M', 'size: 2M').replace('memory: 64M', 'memory: 65M'), 'too-large', /./);
+test('an image size too small fails naming image.size, nothing written', async () => {
+  await failsCleanly(RECIPE.replace('free: 4M', 'size: 2M').replace('memory: 64M', 'memory: 65M'), 'image-too-small', /^image\.size: .*does not fit in the image size asked for/);
 });
 
 test('enabling a unit the guest lacks fails naming it', async () => {
