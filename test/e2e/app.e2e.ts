@@ -1,7 +1,7 @@
 // cc-run app.ext4 behaves like docker run (issue 7), on a real /dev/kvm (the nested lab where the
 // host has none): an image made with umoci whose entrypoint prints its args, ids, cwd, hostname
 // and env runs with every value as configured, then with -e, --env-file, -w, -u, --name,
-// --entrypoint and -- CMD overrides; stdout and stderr arrive apart and free of kernel output; a
+// --entrypoint and -- CMD overrides; stdout and stderr arrive apart, as pipes, free of kernel output; a
 // missing entrypoint gives 127, a non-executable one 126; the app root is /dev/pmem1 with DAX;
 // SIGTERM to cc-run reaches the app. All runs share one lab boot (each VM boot is ~20 s there).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ const CASES: Case[] = [
   },
   { name: 'numeric-user', args: `-u 4321 --entrypoint /bin/sh -- -c 'id -u; id -g; id -G; echo "$HOME"; exit 0'` },
   { name: 'mounts', args: `--entrypoint /bin/cat -- /proc/mounts` },
+  { name: 'pipes', args: `--entrypoint /bin/sh -- -c '[ -t 1 ] && echo out-tty || echo out-pipe; [ -t 2 ] && echo err-tty >&2 || echo err-pipe >&2'` },
   { name: 'missing', args: '--entrypoint /no/such/binary' },
   { name: 'not-executable', args: '--entrypoint /usr/local/bin/not-executable' },
   { name: 'tty', args: `-t --entrypoint /bin/sh -- -c 'tty; stty size; echo "TERM=$TERM"; echo to-err >&2; exit 4'`, pty: {} },
@@ -115,6 +116,13 @@ test('stdout and stderr arrive apart, without kernel or init output', () => {
   assert.not.match(r.stdout, /to-stderr/);
   assert.not.match(r.stdout, /\[\s*\d+\.\d+\]|Linux version|EXT4-fs/);
   assert.ok(r.stdout.startsWith('arg=from-cmd\n'), JSON.stringify(r.stdout.slice(0, 80)));
+});
+
+test('without -t, stdout and stderr are pipes, as under docker', () => {
+  const r = get('pipes');
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'out-pipe\n');
+  assert.is(r.stderr, 'err-pipe\n');
 });
 
 test('-e, --env-file, -w, -u USER:GROUP, --name and -- CMD override the image', () => {
