@@ -46,7 +46,7 @@ files:
       for s in /proc/[0-9]*/status; do
         awk '/^Name:/{n=$2} /^RssAnon:/{a=$2} /^RssShmem:/{h=$2} END{if (a != "") print "cc-bench-proc " n " anon=" a " shmem=" h}' "$s"
       done > /dev/console
-      sort -k3 -n -r /proc/slabinfo 2>/dev/null | awk 'NR>2 && NR<=14 {print "cc-bench-slab " $1 " " $3*$4/1024 " KiB"}' > /dev/console
+      awk 'NR>2 {printf "cc-bench-slab %d KiB %s\\n", $15*$6*4, $1}' /proc/slabinfo | sort -k2 -n -r | head -12 > /dev/console
       echo "cc-bench-cgroups $(find /sys/fs/cgroup -type d | wc -l)" > /dev/console
       echo "cc-bench end" > /dev/console
 systemd:
