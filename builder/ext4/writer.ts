@@ -364,7 +364,7 @@ export class Ext4Writer {
       const gdtBlocks = Math.ceil(groups / DESC_PER_BLOCK);
       if (gdtBlocks > this.gdtBlocks) throw this.tooLarge('the image would be larger than 1 TiB; give --size to allow more');
       if (fixed !== undefined) {
-        if (need > fixed) throw this.tooLarge(`the tree needs ${mib(alignUp(need, HUGE_BLOCKS))} MiB but --size is ${mib(fixed)} MiB`);
+        if (need > fixed) throw this.tooLarge(`the tree needs ${mib(alignUp(need, HUGE_BLOCKS))} MiB but the image size asked for is ${mib(fixed)} MiB`);
         return { total, groups, ipg, itableBlocksPerGroup, gdtBlocks };
       }
       const next = alignUp(need + freeTarget, HUGE_BLOCKS);
