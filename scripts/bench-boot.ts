@@ -2,11 +2,11 @@
 // vmlinux and image, in one run on real KVM (directly, or inside the nested lab). Per boot: time
 // from process start to the guest's userspace marker, VMM RSS/PSS at that moment, and VM exits
 // (KVM's own per-VM debugfs count, the same for both; cc-run's exits by kind from its report).
-// --vcpu0-worker adds cc-run with vCPU 0 in a Worker (CC_RUN_VCPU0=worker, the former layout);
+// --compare-worker adds cc-run with vCPU 0 in a Worker (CC_RUN_VCPU0=worker, the former layout);
 // --idle S also lets each guest sit idle after its marker and reports what an idle guest costs:
 // KVM exits, exits for signals (cc-run's kicks) and the VMM's CPU time per second.
 //
-//   node dist/scripts/bench-boot.js [--kernel VMLINUX] [--rounds N] [--vcpu0-worker] [--idle S] [--out results.json]
+//   node dist/scripts/bench-boot.js [--kernel VMLINUX] [--rounds N] [--compare-worker] [--idle S] [--out results.json]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   cli.option('--kernel <vmlinux>', 'guest vmlinux (default: $CC_KERNEL, else the tuned kernel from the build cache)')
     .option('--rounds <n>', 'boots per VMM and command line', { default: 3 })
     .option('--out <file>', 'write the samples as JSON here')
-    .option('--vcpu0-worker', 'also boot cc-run with vCPU 0 in a Worker (CC_RUN_VCPU0=worker, the former layout)')
+    .option('--compare-worker', 'also boot cc-run with vCPU 0 in a Worker (CC_RUN_VCPU0=worker, the former layout)')
     .option('--idle <s>', 'also let each guest idle this long after its marker and measure its cost per second (at least 10)', { default: 0 })
     .option('--inside <image>', '(internal) measure here with this image');
   cli.help();
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
   const idleS = Number(options.idle);
   if (idleS && idleS < 10) throw new Error(`--idle ${idleS}: at least 10 s (${IDLE_SETTLE_S} s settle on each side)`);
   if (options.inside) {
-    await inside(kernel, String(options.inside), { rounds, out: String(options.out), vcpu0Worker: Boolean(options.vcpu0Worker), idleS });
+    await inside(kernel, String(options.inside), { rounds, out: String(options.out), vcpu0Worker: Boolean(options.compareWorker), idleS });
     return;
   }
   if (!existsSync(kernel)) throw new Error(`${kernel}: no such guest vmlinux`);
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     const image = makeBusyboxExt4({ image: join(dir, 'bench.ext4'), init: INIT, sizeMiB: 32 });
     const samplesPath = join(dir, 'samples.json');
     const lab = await runInLab({
-      command: `node dist/scripts/bench-boot.js --inside ${image} --kernel ${kernel} --rounds ${rounds} --out ${samplesPath}${options.vcpu0Worker ? ' --vcpu0-worker' : ''}${idleS ? ` --idle ${idleS}` : ''}`,
+      command: `node dist/scripts/bench-boot.js --inside ${image} --kernel ${kernel} --rounds ${rounds} --out ${samplesPath}${options.compareWorker ? ' --compare-worker' : ''}${idleS ? ` --idle ${idleS}` : ''}`,
       scratchDir: dir, timeoutS: 1800, stream: true,
     });
     if (!existsSync(samplesPath)) throw new Error(`bench failed in ${lab.mode} (exit ${lab.exitCode}): ${lab.stderr.slice(-2000)}`);
