@@ -27,6 +27,12 @@ import {
 export const IDLE_KICK_MS = 250;
 /** How long output may wait for the main thread: below what a typist sees, long enough to batch. */
 export const FLUSH_KICK_MS = 2;
+/**
+ * Output from a guest that keeps exiting is written out between exits once it is this old, and
+ * the flush kick called off: an interrupted KVM_RUN costs far more than a timer_settime (and in
+ * the nested lab, ~1000 signal exits per verbose boot hung the L1 guest).
+ */
+export const INLINE_FLUSH_MS = 1;
 
 const IDLE = itimerspecBytes(IDLE_KICK_MS, IDLE_KICK_MS);
 const FLUSH = itimerspecBytes(FLUSH_KICK_MS, IDLE_KICK_MS);
@@ -53,6 +59,11 @@ export class MainKick {
     const kick = new MainKick(createThreadTimer(SIGUSR2, gettid()));
     setTimer(kick.timer, IDLE);
     return kick;
+  }
+
+  /** Calls off a flush kick: the next one is the idle kick. */
+  idle(): void {
+    setTimer(this.timer, IDLE);
   }
 
   /** Takes the kick that ended KVM_RUN: blocked, it would stay pending and end every later entry at once. */

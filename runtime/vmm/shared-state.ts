@@ -151,6 +151,11 @@ export class SharedState {
     return cell === 0 ? undefined : cell - 1;
   }
 
+  /** True from the first output byte after a pump (while the main thread runs vCPU 0). */
+  outputWaiting(): boolean {
+    return Atomics.load(this.control, MAIN_KICK_ARMED) !== 0;
+  }
+
   /** Main thread, before it drains the rings: output from now on arms the kick again. */
   outputTaken(): void {
     Atomics.store(this.control, MAIN_KICK_ARMED, 0);

@@ -62,13 +62,14 @@ export function handleExit(exit: VcpuExit, ctx: ExitContext): ExitResult {
 
 /**
  * Runs exits until KVM_RUN is interrupted (a kick: 'interrupted') or the VM stops ('stopped').
- * `run` is KVM_RUN (VcpuFd.run).
+ * `run` is KVM_RUN (VcpuFd.run); `afterExit` runs after each handled exit.
  */
-export function runSlice(run: () => VcpuExit, ctx: ExitContext): 'interrupted' | 'stopped' {
+export function runSlice(run: () => VcpuExit, ctx: ExitContext, afterExit?: () => void): 'interrupted' | 'stopped' {
   for (;;) {
     if (ctx.stopRequested()) return 'stopped';
     const r = handleExit(run(), ctx);
     if (r !== 'handled') return r;
+    afterExit?.();
   }
 }
 
