@@ -22,6 +22,7 @@ const MARKER = 'CC-BENCH-MARKER';
 /** Same guest for both VMMs: print the marker, sleep cc.idle=S seconds if given, then reboot (QEMU runs with -no-reboot). */
 const INIT = `#!/bin/busybox sh
 echo ${MARKER}
+/bin/busybox mount -t proc proc /proc
 for w in $(/bin/busybox cat /proc/cmdline); do case $w in cc.idle=*) /bin/busybox sleep \${w#cc.idle=} ;; esac; done
 /bin/busybox reboot -f
 `;
