@@ -6,7 +6,7 @@
 import { setImmediate as eventLoopTurn } from 'node:timers/promises';
 import type { VcpuFd } from '../kvm/vcpu.js';
 import type { VmFd } from '../kvm/vm.js';
-import { INLINE_FLUSH_MS, MainKick } from './main-kick.js';
+import { INLINE_FLUSH_EXITS, MainKick } from './main-kick.js';
 import type { SharedState } from './shared-state.js';
 import { runSlice, type ExitContext } from './vcpu-loop.js';
 import { crashState, prepareVcpuThread } from './vcpu-thread.js';
@@ -21,8 +21,8 @@ export interface MainVcpuEnd {
 export class MainVcpu {
   private readonly ctx: ExitContext;
   private readonly kick: MainKick;
-  /** When the output now waiting was first seen between exits. */
-  private waitingSince?: number;
+  /** Exits since the output now waiting was first seen. */
+  private waitingExits = 0;
 
   /** Readies vCPU 0 on this thread; `pump` writes out what the guest wrote (console, app streams). */
   constructor(
@@ -43,7 +43,7 @@ export class MainVcpu {
     try {
       while (runSlice(() => this.vcpu.run(), this.ctx, this.afterExit) === 'interrupted') {
         this.kick.consume();
-        this.waitingSince = undefined;
+        this.waitingExits = 0;
         this.pump();
         await eventLoopTurn();
       }
@@ -55,15 +55,12 @@ export class MainVcpu {
     }
   }
 
-  /** Writes out output that has waited INLINE_FLUSH_MS while the guest keeps exiting (see main-kick.ts). */
+  /** Writes out output that has waited INLINE_FLUSH_EXITS while the guest keeps exiting (see main-kick.ts). */
   private readonly afterExit = (): void => {
-    if (!this.shared.outputWaiting()) return;
-    const now = performance.now();
-    this.waitingSince ??= now;
-    if (now - this.waitingSince < INLINE_FLUSH_MS) return;
+    if (!this.shared.outputWaiting() || ++this.waitingExits < INLINE_FLUSH_EXITS) return;
     // Called off first: output from a worker after this arms it again, and the pump takes what came before.
     this.kick.idle();
-    this.waitingSince = undefined;
+    this.waitingExits = 0;
     this.pump();
   };
 
