@@ -147,7 +147,7 @@ function boot(vmm: Vmm, command: string, args: string[], variant: string, env?: 
       sample.exitMs = performance.now() - t0;
       sample.exitCode = code;
       const last = err.trim().split('\n').at(-1);
-      if (vmm === 'cc-run' && last?.startsWith('{')) sample.report = JSON.parse(last);
+      if (vmm !== 'qemu' && last?.startsWith('{')) sample.report = JSON.parse(last);
       if (sample.markerMs === undefined) process.stderr.write(`${vmm}: no marker\n${out.slice(-2000)}\n${err.slice(-2000)}\n`);
       if (idle) void idle.then((i) => done({ ...sample, idle: i }));
       else done(sample);
