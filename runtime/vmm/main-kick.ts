@@ -37,6 +37,8 @@ export const FLUSH_KICK_MS = 2;
 export const INLINE_FLUSH_EXITS = 512;
 
 const IDLE = itimerspecBytes(IDLE_KICK_MS, IDLE_KICK_MS);
+/** A zero it_value would disarm the timer. */
+const MIN_TIMER_MS = 0.001;
 const FLUSH = itimerspecBytes(FLUSH_KICK_MS, IDLE_KICK_MS);
 
 /** Any thread: the main thread's `timer` fires in FLUSH_KICK_MS (then idles again). */
@@ -63,9 +65,13 @@ export class MainKick {
     return kick;
   }
 
-  /** Calls off a flush kick: the next one is the idle kick. */
-  idle(): void {
-    setTimer(this.timer, IDLE);
+  /**
+   * Calls off a flush kick: the next one is the idle kick, due IDLE_KICK_MS after the event loop's
+   * last turn, `sinceTurnMs` ago (at once if overdue), so that a guest writing without pause
+   * never keeps the event loop waiting longer.
+   */
+  idle(sinceTurnMs: number): void {
+    setTimer(this.timer, itimerspecBytes(Math.max(IDLE_KICK_MS - sinceTurnMs, MIN_TIMER_MS), IDLE_KICK_MS));
   }
 
   /** Takes the kick that ended KVM_RUN: blocked, it would stay pending and end every later entry at once. */

@@ -23,6 +23,8 @@ export class MainVcpu {
   private readonly kick: MainKick;
   /** Exits since the output now waiting was first seen. */
   private waitingExits = 0;
+  /** When the event loop last had a turn (performance.now()). */
+  private lastTurn = performance.now();
 
   /** Readies vCPU 0 on this thread; `pump` writes out what the guest wrote (console, app streams). */
   constructor(
@@ -46,6 +48,7 @@ export class MainVcpu {
         this.waitingExits = 0;
         this.pump();
         await eventLoopTurn();
+        this.lastTurn = performance.now();
       }
       const state = crashState(this.vcpu, this.shared);
       return state ? { state } : {};
@@ -59,7 +62,7 @@ export class MainVcpu {
   private readonly afterExit = (): void => {
     if (!this.shared.outputWaiting() || ++this.waitingExits < INLINE_FLUSH_EXITS) return;
     // Called off first: output from a worker after this arms it again, and the pump takes what came before.
-    this.kick.idle();
+    this.kick.idle(performance.now() - this.lastTurn);
     this.waitingExits = 0;
     this.pump();
   };

@@ -37,6 +37,16 @@ test('the idle kick comes every IDLE_KICK_MS; output arms the flush kick once un
     shared.pushConsole(67);
     spin(FLUSH_KICK_MS + 10);
     assert.ok(takePendingSignal(SIGUSR2), 'armed again after the pump');
+    // Output written out between exits calls the flush kick off, but never postpones the idle kick
+    // past IDLE_KICK_MS after the event loop's last turn.
+    shared.outputTaken();
+    shared.pushConsole(68);
+    kick.idle(0);
+    spin(FLUSH_KICK_MS + 10);
+    assert.not.ok(takePendingSignal(SIGUSR2), 'flush kick called off');
+    kick.idle(IDLE_KICK_MS + 1);
+    spin(5);
+    assert.ok(takePendingSignal(SIGUSR2), 'an overdue idle kick comes at once');
     // A stop request kicks at once (from a worker, it ends vCPU 0's KVM_RUN).
     shared.requestStop('timeout');
     assert.ok(takePendingSignal(SIGUSR2), 'stop kick');
