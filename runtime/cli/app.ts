@@ -13,7 +13,7 @@ import type { AppImage } from '../app/app-image.js';
 import { findGuestOs } from '../app/guest-os.js';
 import { applyOverrides, type Overrides } from '../app/overrides.js';
 import { encodeRunSpec } from '../app/run-spec.js';
-import { resolveMachine, withoutPciOff } from './defaults.js';
+import { resolveMachine, vcpu0Thread, withoutPciOff } from './defaults.js';
 import { hostMemory } from './host-memory.js';
 
 /** What app-init needs on the kernel command line, after the guest OS's own words (later ones win). */
@@ -105,6 +105,7 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
     },
     onConsole: (b) => logFd !== undefined && writeSync(logFd, b),
     onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
+    vcpu0Thread: vcpu0Thread(),
   });
 
   // app-init reads requests as lines: on COM2's input, or COM3's when COM2 is the app's terminal (-t).
@@ -139,6 +140,7 @@ export async function runApp(image: string, app: AppImage, opts: AppOptions): Pr
   const keepAlive = setInterval(() => {}, 1 << 30);
   // Times count from process start (performance.now()'s origin), as in the OS-image report.
   vm.start(0);
+  if (opts.interactive) vm.wakeOnInput(stdin.fd);
   const result = await vm.wait();
   clearInterval(keepAlive);
   clearTimeout(timer);

@@ -81,3 +81,11 @@ export function resolveMachine(flags: MachineFlags, manifest: { defaults?: Build
   if (timeout !== undefined && !(timeout > 0)) throw new ConfigError('bad-size', `--timeout ${flags.timeout}: not a positive number of seconds`);
   return { kernel, cpus, memory, ...(timeout !== undefined ? { timeout } : {}) };
 }
+
+/**
+ * Where vCPU 0 runs: the main thread (default), or a Worker with CC_RUN_VCPU0=worker, the former
+ * layout, kept for comparison in benchmarks (scripts/bench-boot.ts).
+ */
+export function vcpu0Thread(env: NodeJS.ProcessEnv = process.env): 'main' | 'worker' {
+  return env.CC_RUN_VCPU0 === 'worker' ? 'worker' : 'main';
+}

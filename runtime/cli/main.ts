@@ -6,7 +6,7 @@ import { buildMicrovm, type MicrovmResult } from '../vmm/builder.js';
 import { ConfigError, VmmError } from '../vmm/errors.js';
 import { checkExt4Image } from '../vmm/image-check.js';
 import { EXIT_STATUS, exitStatusFor } from '../vmm/stop.js';
-import { DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, resolveMachine, withoutPciOff } from './defaults.js';
+import { DEFAULT_CPUS, DEFAULT_MEMORY, manifestRelative, readManifest, resolveMachine, vcpu0Thread, withoutPciOff } from './defaults.js';
 import { hostMemory, type HostMemory } from './host-memory.js';
 import { readAppImage } from '../app/app-image.js';
 import { APP_ONLY_OPTIONS, APP_RUNTIME_ERROR, runApp, type AppOptions } from './app.js';
@@ -79,6 +79,7 @@ async function run(image: string, opts: Options): Promise<number> {
     cmdline,
     onConsole: (bytes) => process.stdout.write(bytes),
     onWarning: (m) => process.stderr.write(`cc-run: warning: ${m}\n`),
+    vcpu0Thread: vcpu0Thread(),
   });
 
   const vmBuiltMs = performance.now();
@@ -99,6 +100,7 @@ async function run(image: string, opts: Options): Promise<number> {
   const timer = timeout ? setTimeout(() => vm.stop('timeout'), timeout * 1000) : undefined;
 
   vm.start(0);
+  vm.wakeOnInput(stdin.fd);
   const result = await vm.wait();
   if (timer) clearTimeout(timer);
   if (raw) stdin.setRawMode(false);

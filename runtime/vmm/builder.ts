@@ -21,6 +21,7 @@ import { createAppSerials, createSerial } from './device-manager.js';
 import { ByteRing } from './byte-ring.js';
 import { checkVcpuCount, openKvm } from './kvm-checks.js';
 import { extraPmemSize, mapMemory, planMemory, type ExtraPmem, type MemoryPlan } from './memory-map.js';
+import { MainVcpu } from './main-vcpu.js';
 import { createSharedBuffers, SharedState, type ExitCounter } from './shared-state.js';
 import type { StopInfo, StopReason } from './stop.js';
 import type { VcpuWorkerData } from './vcpu-worker.js';
@@ -42,6 +43,11 @@ export interface MicrovmConfig {
   extraPmem?: ({ path: string } | { label: string; bytes: Uint8Array })[];
   /** App runs: two more UARTs, COM2 (ttyS1) for the app's stdout, COM3 (ttyS2) for its stderr. */
   appStreams?: { onStdout: (bytes: Uint8Array) => void; onStderr: (bytes: Uint8Array) => void };
+  /**
+   * Where vCPU 0 runs: on the main thread in slices (default: no Worker for a 1-vCPU VM), or in a
+   * Worker like the others (CC_RUN_VCPU0=worker, for comparison in benchmarks).
+   */
+  vcpu0Thread?: 'main' | 'worker';
 }
 
 export interface MicrovmResult extends StopInfo {
@@ -79,7 +85,8 @@ export function buildMicrovm(config: MicrovmConfig): Microvm {
     undo.push(() => kvm.close());
     checkVcpuCount(kvm, config.cpus, MPTABLE_MAX_CPUS);
     // vCPU threads now: they load their code while this thread maps memory and sets up the VM.
-    const threads = Array.from({ length: config.cpus }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
+    const workers = config.vcpu0Thread === 'worker' ? config.cpus : config.cpus - 1;
+    const threads = Array.from({ length: workers }, () => new Worker(new URL('./vcpu-worker.js', import.meta.url)));
     undo.push(() => threads.forEach((t) => void t.terminate()));
 
     const vm = kvm.createVm();
@@ -133,12 +140,14 @@ export class Microvm {
   private readonly vcpuErrors: string[] = [];
   private readonly vcpuStates: string[] = [];
   private tap?: ConsoleTap;
+  private main?: MainVcpu;
   private readonly ignoreKick = () => {};
 
   constructor(
     readonly kvm: Kvm,
     readonly vm: VmFd,
     readonly vcpus: VcpuFd[],
+    /** Workers for the last threads.length vCPUs; vCPU 0 runs on this thread when they are one fewer. */
     private readonly threads: Worker[],
     readonly memory: MmapMemory,
     readonly plan: MemoryPlan,
@@ -154,13 +163,23 @@ export class Microvm {
     this.exited = threads.map((t) => new Promise((resolve) => t.once('exit', () => resolve())));
   }
 
-  /** Hands each vCPU to its thread, which starts running it. `t0` is when the user's clock started (performance.now(); 0 is process start). */
+  private workerVcpus(): VcpuFd[] {
+    return this.vcpus.slice(this.vcpus.length - this.threads.length);
+  }
+
+  /**
+   * Hands each vCPU to its thread, which starts running it; vCPU 0, when it stays on this thread,
+   * runs in wait(). `t0` is when the user's clock started (performance.now(); 0 is process start).
+   */
   start(t0 = performance.now()): void {
     this.tap = new ConsoleTap(t0);
     // The kick signal needs a handler so that it interrupts KVM_RUN instead of killing the process.
     process.on('SIGUSR2', this.ignoreKick);
     const runSize = this.kvm.vcpuMmapSize();
-    this.vcpus.forEach((vcpu, i) => {
+    if (this.threads.length < this.vcpus.length) {
+      this.main = new MainVcpu(this.vcpus[0]!, this.vm, this.shared, runSize, () => this.pumpConsole());
+    }
+    this.workerVcpus().forEach((vcpu, i) => {
       const thread = this.threads[i]!;
       thread.on('message', (m: { error?: { message: string }; state?: string }) => {
         if (m.error) this.vcpuErrors.push(`vCPU ${vcpu.id}: ${m.error.message}`);
@@ -185,12 +204,18 @@ export class Microvm {
     this.appSerials?.[uart].enqueueInput(bytes);
   }
 
+  /** Input on `fd` (stdin, when it feeds sendInput) gets to the guest at once while vCPU 0 runs on this thread. */
+  wakeOnInput(fd: number): void {
+    this.main?.wakeOnInput(fd);
+  }
+
   /** Asks the VM to stop (timeout, Ctrl-C); the first reason wins. */
   stop(reason: StopReason): void {
     this.shared.requestStop(reason);
   }
 
   private pumpConsole(): void {
+    this.shared.outputTaken();
     if (this.appRings) {
       const out = this.appRings.stdout.drain();
       if (out.length) this.config.appStreams!.onStdout(out);
@@ -210,7 +235,7 @@ export class Microvm {
       done = true;
     });
     for (let tries = 0; !done && tries < 100; tries++) {
-      this.vcpus.forEach((v) => {
+      this.workerVcpus().forEach((v) => {
         const tid = this.shared.tid(v.id);
         if (tid) {
           try {
@@ -227,6 +252,11 @@ export class Microvm {
 
   /** Runs the console until the VM stops, then stops every vCPU. */
   async wait(): Promise<MicrovmResult> {
+    if (this.main) {
+      const { state, error } = await this.main.run();
+      if (state) this.vcpuStates.push(state);
+      if (error) this.vcpuErrors.push(`vCPU 0: ${error}`);
+    }
     while (!this.shared.stopRequested()) {
       await this.shared.waitForConsole();
       this.pumpConsole();
@@ -259,6 +289,7 @@ export class Microvm {
 
   /** Releases memory and fds in reverse order of creation. */
   close(): void {
+    this.main?.close();
     process.off('SIGUSR2', this.ignoreKick);
     for (const u of this.undo.reverse()) u();
     this.undo.length = 0;

@@ -23,12 +23,16 @@ export class ByteRing {
     this.data = new Uint8Array(state.buffer, CELLS * 4);
   }
 
-  /** Appends one byte; while the ring is full, waits for the reader unless `stopped()`. */
-  push(byte: number, stopped: () => boolean): void {
+  /**
+   * Appends one byte. While the ring is full it calls `whileFull` (SharedState.ringFull): true drops
+   * the byte (the VM is stopping); else, unless that drained the ring, it waits for the reader.
+   */
+  push(byte: number, whileFull: () => boolean): void {
     const written = this.cells[WRITTEN]!;
     while (written - Atomics.load(this.cells, READ) >= this.data.length) {
-      if (stopped()) return;
-      Atomics.wait(this.cells, READ, Atomics.load(this.cells, READ), 10);
+      if (whileFull()) return;
+      const read = Atomics.load(this.cells, READ);
+      if (written - read >= this.data.length) Atomics.wait(this.cells, READ, read, 10);
     }
     this.data[written % this.data.length] = byte;
     Atomics.store(this.cells, WRITTEN, written + 1);

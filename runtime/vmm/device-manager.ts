@@ -53,7 +53,7 @@ export function createAppSerials(shared: SharedState, irqLine: IrqLine): { com2:
   const app = shared.buffers.app;
   if (!app) return undefined;
   const stream = (ring: ByteRing) => (byte: number) => {
-    ring.push(byte, () => shared.stopRequested());
+    ring.push(byte, () => shared.ringFull());
     shared.wakeMain();
   };
   return {

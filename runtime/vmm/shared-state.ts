@@ -1,6 +1,7 @@
 // Memory shared by the main thread and the vCPU workers: the stop request, the console output
 // ring, exit counters and each vCPU's thread id. Plain SharedArrayBuffers, passed as workerData.
 import { STOP_REASONS, type StopReason } from './stop.js';
+import { kickMainNow, kickMainSoon } from './main-kick.js';
 import { createSerialState, type SerialState } from '../devices/legacy/serial8250.js';
 import { createCmosState, type CmosState } from '../devices/legacy/cmos-rtc.js';
 import { createPciHostState, type PciHostState } from '../devices/legacy/pci-host.js';
@@ -11,6 +12,8 @@ const STOP = 0; // index into STOP_REASONS, 0 while running
 const GUEST_STATUS = 1;
 const CONSOLE_WRITTEN = 2; // bytes ever written to the ring
 const CONSOLE_READ = 3; // bytes ever drained
+const MAIN_KICK_TIMER = 4; // the main thread's kick timer id + 1 while it runs vCPU 0 (main-kick.ts), else 0
+const MAIN_KICK_ARMED = 5; // 1 from the first output byte after a pump until the next pump
 const TID_BASE = 16;
 const CONSOLE_RING = 1 << 16;
 
@@ -83,12 +86,27 @@ export class SharedState {
     this.counters = new Float64Array(buffers.counters);
   }
 
+  /**
+   * Set on the thread that drains the output rings when it runs a vCPU too (the main thread with
+   * vCPU 0): a ring it finds full is drained in place, as waiting for itself would never end.
+   */
+  drainInline?: () => void;
+
   /** Records the first stop request; later ones are ignored. Returns true if this one won. */
   requestStop(reason: StopReason, guestStatus = 0): boolean {
     Atomics.store(this.control, GUEST_STATUS, guestStatus);
     const won = Atomics.compareExchange(this.control, STOP, 0, STOP_REASONS.indexOf(reason)) === 0;
     Atomics.notify(this.control, STOP);
+    // vCPU 0 on the main thread sees the stop before its next entry; this ends the current one.
+    if (won && this.mainKickTimer() !== undefined) kickMainNow();
     return won;
+  }
+
+  /** A writer found a ring full: true to drop the byte (the VM is stopping), else it retries. */
+  ringFull(): boolean {
+    if (this.stopRequested()) return true;
+    this.drainInline?.();
+    return false;
   }
 
   stopRequested(): boolean {
@@ -103,17 +121,44 @@ export class SharedState {
   pushConsole(byte: number): void {
     const written = this.control[CONSOLE_WRITTEN]!;
     while (written - Atomics.load(this.control, CONSOLE_READ) >= CONSOLE_RING) {
-      if (this.stopRequested()) return;
-      Atomics.wait(this.control, CONSOLE_READ, Atomics.load(this.control, CONSOLE_READ), 10);
+      if (this.ringFull()) return;
+      const read = Atomics.load(this.control, CONSOLE_READ);
+      if (written - read >= CONSOLE_RING) Atomics.wait(this.control, CONSOLE_READ, read, 10);
     }
     this.ring[written % CONSOLE_RING] = byte;
     Atomics.store(this.control, CONSOLE_WRITTEN, written + 1);
-    Atomics.notify(this.control, CONSOLE_WRITTEN);
+    this.wakeMain();
   }
 
-  /** Wakes the main thread's waitForConsole (output on another stream). */
+  /**
+   * Output is waiting for the main thread: wakes its waitForConsole, or, while it runs vCPU 0,
+   * has its kick timer end the guest's slice soon, so that a burst of bytes goes out in one write.
+   */
   wakeMain(): void {
     Atomics.notify(this.control, CONSOLE_WRITTEN);
+    if (Atomics.load(this.control, MAIN_KICK_ARMED) !== 0) return;
+    const timer = this.mainKickTimer();
+    if (timer !== undefined && Atomics.compareExchange(this.control, MAIN_KICK_ARMED, 0, 1) === 0) kickMainSoon(timer);
+  }
+
+  /** The main thread runs vCPU 0 and `timer` kicks it (main-kick.ts); undefined: it runs no vCPU. */
+  setMainKickTimer(timer: number | undefined): void {
+    Atomics.store(this.control, MAIN_KICK_TIMER, timer === undefined ? 0 : timer + 1);
+  }
+
+  private mainKickTimer(): number | undefined {
+    const cell = Atomics.load(this.control, MAIN_KICK_TIMER);
+    return cell === 0 ? undefined : cell - 1;
+  }
+
+  /** True from the first output byte after a pump (while the main thread runs vCPU 0). */
+  outputWaiting(): boolean {
+    return Atomics.load(this.control, MAIN_KICK_ARMED) !== 0;
+  }
+
+  /** Main thread, before it drains the rings: output from now on arms the kick again. */
+  outputTaken(): void {
+    Atomics.store(this.control, MAIN_KICK_ARMED, 0);
   }
 
   /** Takes what the guest wrote since the last call (main thread); empty when nothing. */

@@ -60,14 +60,20 @@ export function handleExit(exit: VcpuExit, ctx: ExitContext): ExitResult {
   return ctx.stopRequested() ? 'stopped' : 'handled';
 }
 
-export type RunState = 'running' | 'finished';
+/**
+ * Runs exits until KVM_RUN is interrupted (a kick: 'interrupted') or the VM stops ('stopped').
+ * `run` is KVM_RUN (VcpuFd.run); `afterExit` runs after each handled exit.
+ */
+export function runSlice(run: () => VcpuExit, ctx: ExitContext, afterExit?: () => void): 'interrupted' | 'stopped' {
+  for (;;) {
+    if (ctx.stopRequested()) return 'stopped';
+    const r = handleExit(run(), ctx);
+    if (r !== 'handled') return r;
+    afterExit?.();
+  }
+}
 
-/** Runs until the VM stops. `run` is KVM_RUN (VcpuFd.run). */
+/** Runs until the VM stops (a worker thread, which has nothing else to do). */
 export function runVcpuLoop(run: () => VcpuExit, ctx: ExitContext): void {
-  const step: Record<RunState, () => RunState> = {
-    running: () => (ctx.stopRequested() || handleExit(run(), ctx) === 'stopped' ? 'finished' : 'running'),
-    finished: () => 'finished',
-  };
-  let state: RunState = 'running';
-  while (state !== 'finished') state = step[state]();
+  while (runSlice(run, ctx) !== 'stopped');
 }

@@ -2,7 +2,9 @@
 // mounts /dev/pmem0 with DAX as root, runs an init that writes to the root and exits 7; the
 // image is unchanged afterwards; two guests of one image run at once; a panic and a reboot end
 // the run with their statuses; SIGINT stops it cleanly; too many vCPUs is a one-line error; a
-// shell on the console runs what arrives on cc-run's stdin.
+// shell on the console runs what arrives on cc-run's stdin. vCPU 0 runs on cc-run's main thread:
+// two vCPUs (the second in a worker) boot, --timeout ends an idle guest, and the former layout
+// (CC_RUN_VCPU0=worker) still boots.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +24,14 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
   try {
     const image = makeBusyboxExt4({ image: join(dir, 'busybox.ext4'), init: GUEST_INIT, sizeMiB: 16 });
     const before = sha256(image);
-    const run = (extra: string, out: string) =>
-      `node bin/cc-run.js ${image} --kernel ${kernel} --memory 256M --cmdline "${extra}" --timeout 240 --json >${dir}/${out}.out 2>${dir}/${out}.err; echo $? >${dir}/${out}.rc`;
+    const run = (extra: string, out: string, flags = '--timeout 240') =>
+      `node bin/cc-run.js ${image} --kernel ${kernel} --memory 256M --cmdline "${extra}" ${flags} --json >${dir}/${out}.out 2>${dir}/${out}.err; echo $? >${dir}/${out}.rc`;
     const script = [
       run('init=/init', 'one'),
-      `(${run('init=/init', 'a')}) & (${run('init=/init', 'b')}) & wait`,
+      `(${run('init=/init', 'a')}) & (CC_RUN_VCPU0=worker ${run('init=/init', 'b')}) & wait`,
+      run('init=/init', 'smp', '--cpus 2 --timeout 240'),
+      // Nothing but the idle kick wakes the main thread for the --timeout timer of a sleeping guest.
+      run('init=/init cc.test=sleep', 'timeout', '--timeout 25'),
       run('init=/no-such-init', 'panic'),
       run('init=/init cc.test=reboot', 'reboot'),
       // SIGINT while the guest runs: a clean stop with 130.
@@ -63,6 +68,12 @@ test('boot from the mapped vmlinux to a DAX pmem root, exit 7, image unchanged, 
       assert.is(read(g, 'rc').trim(), '7', `guest ${g}: ${read(g, 'err')}`);
       assert.ok(read(g, 'out').includes(MARKER));
     }
+    assert.is(read('smp', 'rc').trim(), '7', read('smp', 'err'));
+    assert.match(read('smp', 'out'), /^CPUS: 2$/m);
+    assert.match(one, /^CPUS: 1$/m);
+    assert.is(read('timeout', 'rc').trim(), '124', read('timeout', 'err'));
+    assert.ok(read('timeout', 'out').includes('SLEEP-READY'));
+    assert.is(report('timeout').stop, 'timeout');
 
     assert.is(read('panic', 'rc').trim(), '125', read('panic', 'err'));
     assert.match(read('panic', 'err'), /kernel panic; last console lines/);

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { VcpuExit } from '../../../runtime/kvm/vcpu.js';
 import { Bus, type BusDevice } from '../../../runtime/vmm/bus.js';
-import { handleExit, runVcpuLoop, type ExitContext } from '../../../runtime/vmm/vcpu-loop.js';
+import { handleExit, runSlice, runVcpuLoop, type ExitContext } from '../../../runtime/vmm/vcpu-loop.js';
 import type { StopReason } from '../../../runtime/vmm/stop.js';
 import { KVM_SYSTEM_EVENT } from '../../../runtime/uapi/kvm.js';
 
@@ -104,6 +104,24 @@ test('the loop runs until a device asks to stop', () => {
   let runs = 0;
   runVcpuLoop(() => exits[runs++]!, ctx);
   assert.is(runs, 3);
+  assert.equal(ctx.stops, [['exit-port', 7]]);
+});
+
+test('a slice ends at a kick (the main thread then serves its event loop), calling afterExit after each handled exit', () => {
+  const ctx = context();
+  const exits: VcpuExit[] = [
+    { kind: 'io-out', port: 0x3f8, size: 1, count: 1, data: new Uint8Array([65]) },
+    { kind: 'io-out', port: 0x3f8, size: 1, count: 1, data: new Uint8Array([66]) },
+    { kind: 'interrupted' },
+    { kind: 'io-out', port: 0x501, size: 1, count: 1, data: new Uint8Array([7]) },
+  ];
+  ctx.pio.insert({ read() {}, write: (_o, d) => ctx.requestStop('exit-port', d[0]) }, 0x501, 1);
+  let runs = 0;
+  let after = 0;
+  assert.is(runSlice(() => exits[runs++]!, ctx, () => after++), 'interrupted');
+  assert.is(runs, 3);
+  assert.is(after, 2);
+  assert.is(runSlice(() => exits[runs++]!, ctx), 'stopped');
   assert.equal(ctx.stops, [['exit-port', 7]]);
 });
 
