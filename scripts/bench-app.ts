@@ -27,7 +27,8 @@ interface Options { runs: number; guest: string; kernel?: string; json?: boolean
 function qemuLine(o: { kernel: string; guest: string; app: string; spec: string; out: string }): string {
   const cmd = qemuGuestArgv({
     vmlinux: o.kernel, image: o.guest, root: 'pmem', memoryMiB: MEMORY_MIB,
-    cmdline: 'init=/usr/lib/cc/app-init ro 8250.nr_uarts=3 quiet cc.app=/dev/vda cc.spec=/dev/vdb',
+    // cgroup.memory=nokmem as in cc-run's guest line (manifest/guest-cmdline.ts): the same guest memory.
+    cmdline: 'init=/usr/lib/cc/app-init ro 8250.nr_uarts=3 quiet cgroup.memory=nokmem cc.app=/dev/vda cc.spec=/dev/vdb',
   });
   const at = cmd.args.indexOf('stdio');
   cmd.args.splice(at - 1, 2, '-serial', 'null', '-serial', `file:${o.out}`, '-serial', 'null');
