@@ -1,13 +1,14 @@
 // The libc structs and constants of runtime/sys/libc.ts against gcc and glibc's headers, and the
 // calls that kick the main thread (main-kick.ts) doing what they say, on this host's kernel.
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, constants as fsc } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import koffi from 'koffi';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as L from '../../../runtime/sys/libc.js';
+import { cValues } from '../../helpers/c-values.js';
 
 type StructType = Parameters<typeof koffi.sizeof>[0];
 
@@ -25,34 +26,15 @@ const CONSTANTS: Record<string, number> = {
   SIGEV_THREAD_ID: L.SIGEV_THREAD_ID, SIGUSR2: L.SIGUSR2, 'sizeof(sigset_t)': L.SIGSET_T_SIZE, 'sizeof(timer_t)': 8,
 };
 
-function cProgram(): string {
-  const lines: string[] = [];
-  const emit = (name: string, expr: string) => lines.push(`  printf("\\"%s\\": %llu,\\n", "${name}", (unsigned long long)(${expr}));`);
-  for (const [name, [, fields]] of Object.entries(STRUCTS)) {
-    emit(`sizeof ${name}`, `sizeof(struct ${name})`);
-    for (const [ours, c] of fields) emit(`${name}.${ours}`, `offsetof(struct ${name}, ${c})`);
-  }
-  for (const name of Object.keys(CONSTANTS)) emit(name, name);
-  return [
-    '#define _GNU_SOURCE', '#include <stdio.h>', '#include <stddef.h>', '#include <fcntl.h>', '#include <signal.h>', '#include <time.h>',
-    'int main(void) {', '  printf("{\\n");', ...lines, '  printf("\\"end\\": 0}\\n");', '  return 0;', '}',
-  ].join('\n');
-}
-
 test('libc struct sizes, offsets and constants match gcc and glibc', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-libc-abi-'));
-  try {
-    writeFileSync(join(dir, 'abi.c'), cProgram());
-    execFileSync('gcc', ['-o', join(dir, 'abi'), join(dir, 'abi.c')], { stdio: 'pipe' });
-    const c = JSON.parse(execFileSync(join(dir, 'abi'), { encoding: 'utf8' })) as Record<string, number>;
-    for (const [name, [type, fields]] of Object.entries(STRUCTS)) {
-      assert.is(koffi.sizeof(type), c[`sizeof ${name}`], `sizeof ${name}`);
-      for (const [f] of fields) assert.is(koffi.offsetof(type, f), c[`${name}.${f}`], `offsetof ${name}.${f}`);
-    }
-    for (const [name, ours] of Object.entries(CONSTANTS)) assert.is(ours, c[name], name);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  /** C expression → our value. */
+  const ours: Record<string, number> = { ...CONSTANTS };
+  for (const [name, [type, fields]] of Object.entries(STRUCTS)) {
+    ours[`sizeof(struct ${name})`] = koffi.sizeof(type);
+    for (const [field, member] of fields) ours[`offsetof(struct ${name}, ${member})`] = koffi.offsetof(type, field);
   }
+  const c = cValues(['#define _GNU_SOURCE', '#include <fcntl.h>', '#include <signal.h>', '#include <time.h>'], Object.keys(ours));
+  for (const [expr, value] of Object.entries(ours)) assert.is(value, c[expr], expr);
 });
 
 const spin = (ms: number) => {

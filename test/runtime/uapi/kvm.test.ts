@@ -1,9 +1,5 @@
 // The ABI structs and ioctl numbers against the C compiler and the system headers
 // (linux/kvm.h, asm/bootparam.h from linux-libc-dev).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import koffi from 'koffi';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +8,7 @@ import * as K from '../../../runtime/uapi/kvm.js';
 import { boot_e820_entry, E820_TYPE } from '../../../runtime/uapi/bootparam.js';
 import { HVM_START_INFO_SIZES, hvm_memmap_table_entry, hvm_modlist_entry, hvm_start_info } from '../../../runtime/uapi/start_info.js';
 import * as MP from '../../../runtime/uapi/mpspec.js';
+import { cValues } from '../../helpers/c-values.js';
 
 type StructType = Parameters<typeof koffi.sizeof>[0];
 
@@ -98,37 +95,15 @@ const CONSTANTS: Record<string, number> = {
   E820_TYPE_RESERVED: E820_TYPE.RESERVED,
 };
 
-function cProgram(): string {
-  const lines: string[] = [];
-  const emit = (name: string, expr: string) => lines.push(`  printf("\\"%s\\": %llu,\\n", "${name}", (unsigned long long)(${expr}));`);
-  for (const [name, [, fields]] of Object.entries(STRUCTS)) {
-    emit(`sizeof ${name}`, `sizeof(struct ${name})`);
-    for (const f of fields) emit(`${name}.${f}`, `offsetof(struct ${name}, ${f})`);
-  }
-  for (const expr of Object.keys(RUN_OFFSETS)) emit(expr, expr);
-  for (const name of Object.keys(CONSTANTS)) emit(name, name);
-  return [
-    '#include <stdio.h>', '#include <stddef.h>', '#include <linux/kvm.h>', '#include <asm/bootparam.h>',
-    '#define E820_TYPE_RAM 1', '#define E820_TYPE_RESERVED 2',
-    'int main(void) {', '  printf("{\\n");', ...lines, '  printf("\\"end\\": 0}\\n");', '  return 0;', '}',
-  ].join('\n');
-}
-
 test('struct sizes, offsets, kvm_run union offsets and ioctl numbers match gcc and the system headers', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cc-abi-'));
-  try {
-    writeFileSync(join(dir, 'abi.c'), cProgram());
-    execFileSync('gcc', ['-o', join(dir, 'abi'), join(dir, 'abi.c')], { stdio: 'pipe' });
-    const c = JSON.parse(execFileSync(join(dir, 'abi'), { encoding: 'utf8' })) as Record<string, number>;
-    for (const [name, [type, fields]] of Object.entries(STRUCTS)) {
-      assert.is(koffi.sizeof(type), c[`sizeof ${name}`], `sizeof ${name}`);
-      for (const f of fields) assert.is(koffi.offsetof(type, f), c[`${name}.${f}`], `offsetof ${name}.${f}`);
-    }
-    for (const [expr, ours] of Object.entries(RUN_OFFSETS)) assert.is(ours, c[expr], expr);
-    for (const [name, ours] of Object.entries(CONSTANTS)) assert.is(ours, c[name], name);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  /** C expression → our value. */
+  const ours: Record<string, number> = { ...RUN_OFFSETS, ...CONSTANTS };
+  for (const [name, [type, fields]] of Object.entries(STRUCTS)) {
+    ours[`sizeof(struct ${name})`] = koffi.sizeof(type);
+    for (const f of fields) ours[`offsetof(struct ${name}, ${f})`] = koffi.offsetof(type, f);
   }
+  const c = cValues(['#include <linux/kvm.h>', '#include <asm/bootparam.h>', '#define E820_TYPE_RAM 1', '#define E820_TYPE_RESERVED 2'], Object.keys(ours));
+  for (const [expr, value] of Object.entries(ours)) assert.is(value, c[expr], expr);
 });
 
 test('start_info and MP table structs have the sizes their specs fix', () => {
