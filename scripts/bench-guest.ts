@@ -23,12 +23,18 @@ import { bootQemu } from './lib/qemu-boot.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const args = process.argv.slice(2);
-const vmlinux = args.includes('--vmlinux') ? path.resolve(args[args.indexOf('--vmlinux') + 1]!) : undefined;
+/** The word after `flag`, if the flag is given. */
+const valueOf = (flag: string): string | undefined => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const pathOf = (flag: string): string | undefined => {
+  const value = valueOf(flag);
+  return value === undefined ? undefined : path.resolve(value);
+};
+const vmlinux = pathOf('--vmlinux');
 const json = args.includes('--json');
-const vmm = args.includes('--vmm') ? args[args.indexOf('--vmm') + 1] : 'qemu';
+const vmm = valueOf('--vmm') ?? 'qemu';
 if (vmm !== 'qemu' && vmm !== 'cc-run') throw new Error(`--vmm: ${vmm}: expected qemu or cc-run`);
 // Where to keep each guest's console (the whole /proc/meminfo, per-process and slab breakdowns).
-const consoles = args.includes('--consoles') ? path.resolve(args[args.indexOf('--consoles') + 1]!) : undefined;
+const consoles = pathOf('--consoles');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-bench-guest-'));
 // minimal.yaml builds twice on an empty cache (cold, then cached); the plain image uses the user's cache.
 const coldCache = new CacheStore(path.join(work, 'cache'));
